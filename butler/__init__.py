@@ -1,0 +1,1 @@
+"""Data butler: a SQL registry of datasets plus a file datastore."""

@@ -1,0 +1,1 @@
+"""Pipeline framework and science tasks built on the butler."""
