@@ -1,0 +1,233 @@
+"""The SQL database a registry lives in: engine, connection, transactions.
+
+Everything that differs between SQLite and PostgreSQL is in this module:
+connection setup (SQLite: WAL, foreign keys, busy timeout), inserts that
+ignore or replace conflicting rows, and how nested transactions are made.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Database"]
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+_SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA cache_size = -65536")
+        cursor.execute("PRAGMA temp_store = MEMORY")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """A connection to the registry database.
+
+    One `Database` holds one SQLAlchemy connection, used for every statement,
+    so that a `transaction` spans everything done inside it.  Reads outside a
+    transaction run in a short implicit one that ends immediately after.
+
+    Parameters
+    ----------
+    url : `str`
+        SQLAlchemy URL (``sqlite:///path`` or ``postgresql://...``).
+    writeable : `bool`, optional
+        Whether writes are allowed.
+    """
+
+    def __init__(self, url: str, *, writeable: bool = True):
+        self.url = sa.engine.make_url(url)
+        self.writeable = writeable
+        if self.url.get_backend_name() == "postgresql" and self.url.get_driver_name() in ("", "psycopg2"):
+            self.url = self.url.set(drivername="postgresql+psycopg")
+        self.dialect_name = self.url.get_backend_name()
+        kwargs: dict[str, Any] = {}
+        if self.dialect_name == "sqlite":
+            kwargs["poolclass"] = sa.pool.NullPool if self.url.database in (None, "", ":memory:") else None
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}
+            if self.url.database and self.url.database != ":memory:":
+                if writeable:
+                    os.makedirs(os.path.dirname(os.path.abspath(self.url.database)), exist_ok=True)
+                elif not os.path.exists(self.url.database):
+                    raise FileNotFoundError(f"Registry database {self.url.database} does not exist.")
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine = sa.create_engine(self.url, **kwargs)
+        if self.dialect_name == "sqlite":
+            _configure_sqlite(self.engine)
+            if self.url.database and self.url.database != ":memory:" and writeable:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+        self._connection: sa.Connection | None = None
+        self._depth = 0
+        self._pid = os.getpid()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite."""
+        return self.dialect_name == "sqlite"
+
+    @property
+    def connection(self) -> sa.Connection:
+        """The connection (reopened after a fork, never shared across processes)."""
+        if self._pid != os.getpid():
+            self._connection = None
+            self._depth = 0
+            self.engine.dispose(close=False)
+            self._pid = os.getpid()
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Close the connection and dispose of the engine."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        self.engine.dispose()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a `transaction` block is open."""
+        return self._depth > 0
+
+    @contextlib.contextmanager
+    def transaction(self, *, savepoint: bool = False) -> Iterator[sa.Connection]:
+        """Open a transaction; nested calls join it, or make a SAVEPOINT if asked.
+
+        Exceptions roll back (to the savepoint, or the whole transaction) and
+        propagate.
+        """
+        conn = self.connection
+        if self._depth == 0:
+            if conn.in_transaction():
+                conn.rollback()
+            trans = conn.begin()
+        elif savepoint:
+            trans = conn.begin_nested()
+        else:
+            trans = None
+        self._depth += 1
+        try:
+            yield conn
+        except BaseException:
+            self._depth -= 1
+            if trans is not None and trans.is_active:
+                trans.rollback()
+            raise
+        self._depth -= 1
+        if trans is not None:
+            trans.commit()
+
+    def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult:
+        """Execute one statement, inside the open transaction if any."""
+        conn = self.connection
+        if self._depth > 0:
+            return conn.execute(statement, parameters)
+        try:
+            result = conn.execute(statement, parameters)
+            rows = _BufferedResult(result)
+        finally:
+            if conn.in_transaction():
+                conn.commit()
+        return rows  # type: ignore[return-value]
+
+    def fetch_all(self, statement: Any, parameters: Any = None) -> list[sa.Row]:
+        """Execute a query and return every row."""
+        return self.execute(statement, parameters).fetchall()
+
+    def stream(self, statement: Any, parameters: Any = None, *, batch_size: int = 10_000) -> Iterator[sa.Row]:
+        """Execute a query and yield rows without holding them all in memory."""
+        if self._depth > 0:
+            yield from self.connection.execute(statement, parameters)
+            return
+        with self.transaction() as conn:
+            result = conn.execution_options(yield_per=batch_size).execute(statement, parameters)
+            yield from result
+
+    # Dialect differences --------------------------------------------------
+
+    def _insert(self, table: sa.Table) -> Any:
+        return (sqlite_dialect.insert(table) if self.is_sqlite else pg_dialect.insert(table))
+
+    def insert_ignore(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows, silently skipping any that conflict with an existing key."""
+        if not rows:
+            return
+        self.execute(self._insert(table).on_conflict_do_nothing(), list(rows))
+
+    def upsert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]) -> None:
+        """Insert rows, replacing the non-key columns of rows whose key already exists."""
+        if not rows:
+            return
+        stmt = self._insert(table)
+        update = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+        if update:
+            stmt = stmt.on_conflict_do_update(index_elements=list(key), set_=update)
+        else:
+            stmt = stmt.on_conflict_do_nothing()
+        self.execute(stmt, list(rows))
+
+    def ensure_table(self, table: sa.Table) -> None:
+        """Create a table (and its indexes) if it does not exist yet."""
+        with self.transaction() as conn:
+            table.create(conn, checkfirst=True)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+
+class _BufferedResult:
+    """Rows of a finished statement, read after its implicit transaction ended."""
+
+    __slots__ = ("_rows", "rowcount", "inserted_primary_key")
+
+    def __init__(self, result: sa.CursorResult):
+        self.rowcount = result.rowcount
+        self._rows = result.fetchall() if result.returns_rows else []
+        try:
+            self.inserted_primary_key = result.inserted_primary_key
+        except Exception:
+            self.inserted_primary_key = None
+
+    def fetchall(self) -> list[sa.Row]:
+        return self._rows
+
+    def all(self) -> list[sa.Row]:
+        return self._rows
+
+    def first(self) -> sa.Row | None:
+        return self._rows[0] if self._rows else None
+
+    def one_or_none(self) -> sa.Row | None:
+        if len(self._rows) > 1:
+            raise sa.exc.MultipleResultsFound("More than one row returned.")
+        return self.first()
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+    def scalars(self) -> list[Any]:
+        return [r[0] for r in self._rows]
+
+    def __iter__(self):
+        return iter(self._rows)
