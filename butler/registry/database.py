@@ -21,7 +21,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 _SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
-def _configure_sqlite(engine: sa.Engine) -> None:
+def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -32,6 +32,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA cache_size = -65536")
         cursor.execute("PRAGMA temp_store = MEMORY")
+        if wal:
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -73,10 +75,8 @@ class Database:
             kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.dialect_name == "sqlite":
-            _configure_sqlite(self.engine)
-            if self.url.database and self.url.database != ":memory:" and writeable:
-                with self.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+            _configure_sqlite(self.engine, wal=bool(self.url.database) and self.url.database != ":memory:"
+                              and writeable)
         self._connection: sa.Connection | None = None
         self._depth = 0
         self._pid = os.getpid()

@@ -1,0 +1,666 @@
+"""The `Butler`: one object to put, get, find and manage datasets in a repository."""
+
+from __future__ import annotations
+
+__all__ = ["Butler"]
+
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import fsspec
+import yaml
+
+from .butler_collections import ButlerCollections
+from .collection_type import CollectionType
+from .dataset_ref import DatasetRef
+from .dataset_type import DatasetType
+from .deferred import ButlerURI, DatasetExistence, DeferredDatasetHandle
+from .dimensions import DataCoordinate, DimensionRecord, DimensionUniverse
+from .errors import (
+    CollectionTypeError,
+    DataIdValueError,
+    DatasetNotFoundError,
+    EmptyQueryResultError,
+    InvalidQueryError,
+    OrphanedRecordError,
+)
+from .file_dataset import FileDataset
+from .registry import Database, Registry, RegistryDefaults
+from .repo_config import CONFIG_FILE, RepoConfig, join_path
+
+_LOG = logging.getLogger(__name__)
+_DEFAULT_LIMIT = -20_000
+
+
+def _datastore_factory():
+    from .datastore import FileDatastore
+
+    return FileDatastore
+
+
+class Butler:
+    """A data butler: a registry of datasets plus a datastore of their files.
+
+    Parameters
+    ----------
+    config : `str`, optional
+        Repository root, its ``butler.yaml``, a URL, or a label from the
+        repository index (``$BUTLER_REPOSITORY_INDEX``).
+    collections : `str` or sequence of `str`, optional
+        Collections searched by default.
+    run : `str`, optional
+        RUN collection that ``put`` writes to (registered if missing and the
+        butler is writeable).
+    writeable : `bool`, optional
+        Defaults to `True` when ``run`` is given, else `False`.
+    **kwargs
+        Default data ID values, e.g. ``instrument="MegaPrime"``.
+
+    Examples
+    --------
+    >>> Butler.makeRepo("/tmp/repo")
+    >>> butler = Butler("/tmp/repo", run="u/me/run1")
+    >>> ref = butler.put({"a": 1}, "summary", instrument="Cam", visit=12, detector=3)
+    >>> butler.get("summary", instrument="Cam", visit=12, detector=3)
+    {'a': 1}
+    """
+
+    def __init__(
+        self,
+        config: Any = None,
+        *,
+        collections: Any = None,
+        run: str | None = None,
+        searchPaths: Any = None,
+        writeable: bool | None = None,
+        inferDefaults: bool = True,
+        without_datastore: bool = False,
+        butler: Butler | None = None,
+        **kwargs: Any,
+    ):
+        if butler is not None:
+            config = butler._config
+        if config is None:
+            raise TypeError("Butler needs a repository: Butler('/path/to/repo') or Butler('label').")
+        if writeable is None:
+            writeable = run is not None
+        self._config = config if isinstance(config, RepoConfig) else RepoConfig.read(os.fspath(config))
+        defaults = RegistryDefaults(collections=collections, run=run, **kwargs)
+        if butler is not None:
+            self._db = butler._db
+            self._registry = Registry(self._db, butler._registry.dimensions, defaults)
+        else:
+            self._db = Database(self._config.registry_db, writeable=writeable)
+            self._registry = Registry.open(self._db, self._config.root, defaults)
+        self._writeable = writeable
+        self._datastore = None if without_datastore else self._make_datastore()
+        self._collections = ButlerCollections(self._registry)
+        if run is not None and writeable:
+            self._registry.registerRun(run)
+
+    def _make_datastore(self):
+        settings = self._config.datastore
+        root = settings.pop("root", self._config.root)
+        return _datastore_factory()(root, self._db, self._registry.tables, config=settings)
+
+    @classmethod
+    def from_config(cls, config: Any = None, *, collections: Any = None, run: str | None = None,
+                    searchPaths: Any = None, writeable: bool | None = None, **kwargs: Any) -> Butler:
+        """Open a repository (same as the constructor; LSST's spelling)."""
+        return cls(config, collections=collections, run=run, writeable=writeable, **kwargs)
+
+    @staticmethod
+    def makeRepo(
+        root: Any,
+        config: Mapping[str, Any] | str | None = None,
+        dimensionConfig: Mapping[str, Any] | str | None = None,
+        standalone: bool = False,
+        searchPaths: Any = None,
+        forceConfigRoot: bool = True,
+        outfile: str | None = None,
+        overwrite: bool = False,
+    ) -> dict[str, Any]:
+        """Create a new, empty repository and return its configuration.
+
+        Parameters
+        ----------
+        root : `str`
+            Directory or URL (e.g. ``s3://bucket/repo``) of the repository.
+        config : mapping or `str`, optional
+            Overrides, e.g. ``{"registry": {"db": "postgresql://..."}}`` or a
+            YAML file of them. A repository on an object store needs a
+            server database.
+        dimensionConfig : mapping or `str`, optional
+            A dimension universe YAML (defaults to the one shipped).
+        overwrite : `bool`, optional
+            Replace an existing ``butler.yaml``.
+
+        Raises
+        ------
+        FileExistsError
+            If the repository already exists and ``overwrite`` is false.
+        """
+        root = os.fspath(root)
+        is_url = "://" in root and not root.startswith("file://")
+        if root.startswith("file://"):
+            root = root[len("file://"):]
+        if not is_url:
+            root = os.path.abspath(root)
+        overrides = _load_mapping(config)
+        data: dict[str, Any] = {
+            "registry": {"db": "sqlite:///<butlerRoot>/gen3.sqlite3"},
+            "datastore": {"root": "<butlerRoot>"},
+        }
+        for section, values in overrides.items():
+            if isinstance(values, Mapping):
+                data.setdefault(section, {}).update(values)
+            else:
+                data[section] = values
+        if is_url and data["registry"]["db"].startswith("sqlite"):
+            raise ValueError(
+                f"A repository at {root} (an object store) needs a server database: pass "
+                "config={'registry': {'db': 'postgresql://...'}} (or `butler create --db`)."
+            )
+        fs, config_path = fsspec.core.url_to_fs(join_path(root, CONFIG_FILE))
+        if fs.exists(config_path) and not overwrite:
+            raise FileExistsError(f"{join_path(root, CONFIG_FILE)} already exists; pass overwrite=True to replace it.")
+        fs.makedirs(fs._parent(config_path), exist_ok=True)
+        universe = DimensionUniverse(_load_mapping(dimensionConfig) or None)
+        repo_config = RepoConfig(root, data)
+        db = Database(repo_config.registry_db, writeable=True)
+        try:
+            Registry.create(db, universe)
+        finally:
+            db.close()
+        with fs.open(config_path, "w") as stream:
+            yaml.safe_dump(data, stream, sort_keys=False)
+        if outfile:
+            with fsspec.open(outfile, "w") as stream:
+                yaml.safe_dump(data, stream, sort_keys=False)
+        return data
+
+    @staticmethod
+    def get_known_repos() -> set[str]:
+        """Labels of the repository index."""
+        from .repo_config import get_known_repos
+
+        return set(get_known_repos())
+
+    # Properties ------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """The registry (LSST's ``butler.registry``)."""
+        return self._registry
+
+    @property
+    def dimensions(self) -> DimensionUniverse:
+        """The repository's dimension universe."""
+        return self._registry.dimensions
+
+    @property
+    def collections(self) -> ButlerCollections:
+        """Collection management (``register``, ``query``, ``extend_chain``, ...)."""
+        return self._collections
+
+    @property
+    def run(self) -> str | None:
+        """The default RUN for ``put``."""
+        return self._registry.defaults.run
+
+    @property
+    def datastore(self):
+        """The file datastore."""
+        if self._datastore is None:
+            raise RuntimeError("This butler was made without a datastore.")
+        return self._datastore
+
+    def isWriteable(self) -> bool:
+        """Whether this butler may write."""
+        return self._writeable
+
+    def _require_writeable(self) -> None:
+        if not self._writeable:
+            raise TypeError("Butler is read-only; open it with writeable=True (or a run=) to write.")
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._db.close()
+
+    def __enter__(self) -> Butler:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"Butler({self._config.root!r}, collections={list(self._registry.defaults.collections)}, "
+                f"run={self.run!r})")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes: on an exception, registry rows and files written inside are all undone."""
+        with self.datastore.transaction(), self._db.transaction(savepoint=True):
+            yield
+
+    # Resolving references ---------------------------------------------------
+
+    def get_dataset_type(self, name: str) -> DatasetType:
+        """The registered dataset type of that name."""
+        return self._registry.getDatasetType(name)
+
+    def get_dataset(self, id: Any, *, storage_class: Any = None, dimension_records: bool = False,
+                    datastore_records: bool = False) -> DatasetRef | None:
+        """The reference for a dataset ID, or `None`."""
+        ref = self._registry.getDataset(id)
+        if ref is not None and dimension_records:
+            ref = ref.expanded(self._registry.expandDataId(ref.dataId))
+        if ref is not None and storage_class is not None:
+            ref = ref.overrideStorageClass(storage_class)
+        return ref
+
+    def _dataset_type_of(self, datasetRefOrType: DatasetRef | DatasetType | str) -> DatasetType:
+        if isinstance(datasetRefOrType, DatasetType):
+            if datasetRefOrType.isComponent():
+                return datasetRefOrType
+            registered = self._registry.getDatasetType(datasetRefOrType.name)
+            if registered.storageClass_name != datasetRefOrType.storageClass_name:
+                return registered.overrideStorageClass(datasetRefOrType.storageClass)
+            return registered
+        return self._registry.getDatasetType(datasetRefOrType)  # type: ignore[arg-type]
+
+    def find_dataset(
+        self,
+        dataset_type: DatasetType | str,
+        data_id: Any = None,
+        *,
+        collections: Any = None,
+        timespan: Any = None,
+        storage_class: Any = None,
+        dimension_records: bool = False,
+        datastore_records: bool = False,
+        **kwargs: Any,
+    ) -> DatasetRef | None:
+        """Find-first search for one dataset; `None` when there is none.
+
+        Raises
+        ------
+        MissingDatasetTypeError
+            If the dataset type is not registered.
+        MissingCollectionError
+            If a collection does not exist.
+        """
+        dataset_type = self._dataset_type_of(dataset_type)
+        try:
+            ref = self._registry.findDataset(dataset_type, data_id, collections=collections, timespan=timespan,
+                                             **kwargs)
+        except DataIdValueError:
+            return None
+        if ref is None:
+            return None
+        if dimension_records:
+            ref = ref.expanded(self._registry.expandDataId(ref.dataId))
+        if storage_class is not None:
+            ref = ref.overrideStorageClass(storage_class)
+        return ref
+
+    def _find_or_raise(self, datasetRefOrType: Any, dataId: Any, collections: Any, timespan: Any,
+                       kwargs: Mapping[str, Any]) -> DatasetRef:
+        if isinstance(datasetRefOrType, DatasetRef):
+            if dataId is not None or kwargs:
+                raise ValueError("Give either a DatasetRef or a dataset type with a data ID, not both.")
+            return datasetRefOrType
+        dataset_type = self._dataset_type_of(datasetRefOrType)
+        try:
+            ref = self._registry.findDataset(dataset_type, dataId, collections=collections, timespan=timespan,
+                                             **kwargs)
+        except DataIdValueError as err:
+            raise DatasetNotFoundError(
+                f"Dataset {dataset_type.name} with data ID {_describe(dataId, kwargs)} could not be found: {err}"
+            ) from None
+        if ref is None:
+            searched = collections if collections is not None else self._registry.defaults.collections
+            raise DatasetNotFoundError(
+                f"Dataset {dataset_type.name} with data ID {_describe(dataId, kwargs)} could not be found in "
+                f"collections {tuple(searched) if not isinstance(searched, str) else (searched,)}."
+            )
+        if dataset_type.storageClass_name != ref.datasetType.storageClass_name and not dataset_type.isComponent():
+            ref = ref.overrideStorageClass(dataset_type.storageClass)
+        return ref
+
+    # Put / get --------------------------------------------------------------
+
+    def put(self, obj: Any, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+            run: str | None = None, **kwargs: Any) -> DatasetRef:
+        """Store an object as a new dataset and return its reference.
+
+        Raises
+        ------
+        ConflictingDefinitionError
+            If the run already has a dataset of this type and data ID.
+        DataIdValueError
+            If a data ID value has no dimension record.
+        TypeError
+            If the object is not of the storage class's type, or the butler is read-only.
+        """
+        self._require_writeable()
+        registry = self._registry
+        if isinstance(datasetRefOrType, DatasetRef):
+            ref = datasetRefOrType
+            if dataId is not None or kwargs:
+                raise ValueError("Give either a DatasetRef or a dataset type with a data ID, not both.")
+            record = registry.dataset_types.find(ref.datasetType.name)
+            if not ref.dataId.hasRecords():
+                ref = ref.expanded(registry.expandDataId(ref.dataId))
+        else:
+            run = run or registry.defaults.run
+            if run is None:
+                raise TypeError("No run given to put and no default run: pass run=... or make the Butler with run=.")
+            dataset_type = self._dataset_type_of(datasetRefOrType)
+            record = registry.dataset_types.find(dataset_type.name)
+            data_id = registry.expandDataId(dataId, dimensions=dataset_type.dimensions, **kwargs)
+            ref = DatasetRef(record.dataset_type, data_id, run, conform=False)
+        run_record = registry.collections_manager.find(ref.run)
+        datastore = self.datastore
+        with datastore.transaction(), self._db.transaction():
+            registry.datasets.insert(record, run_record, [ref])
+            datastore.put(obj, ref)
+        return ref
+
+    def get(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+            parameters: dict[str, Any] | None = None, collections: Any = None, storageClass: Any = None,
+            timespan: Any = None, **kwargs: Any) -> Any:
+        """Read a dataset by reference, or by dataset type and data ID.
+
+        Raises
+        ------
+        DatasetNotFoundError
+            If no dataset matches in the collections.
+        FileNotFoundInDatastoreError
+            If the registry knows the dataset but its file is gone.
+        """
+        ref = self._find_or_raise(datasetRefOrType, dataId, collections, timespan, kwargs)
+        return self.datastore.get(ref, parameters=parameters, storageClass=storageClass)
+
+    def getDeferred(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+                    parameters: dict[str, Any] | None = None, collections: Any = None, storageClass: Any = None,
+                    timespan: Any = None, **kwargs: Any) -> DeferredDatasetHandle:
+        """A handle that reads the dataset when its ``get()`` is called."""
+        ref = self._find_or_raise(datasetRefOrType, dataId, collections, timespan, kwargs)
+        if not self.datastore.knows(ref):
+            raise DatasetNotFoundError(f"Dataset {ref} has no file in the datastore.")
+        return DeferredDatasetHandle(self, ref, parameters, storageClass)
+
+    def getURI(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+               predict: bool = False, collections: Any = None, run: str | None = None, **kwargs: Any) -> ButlerURI:
+        """Where a dataset's file is (or, with ``predict``, would be)."""
+        if predict and not isinstance(datasetRefOrType, DatasetRef):
+            ref = self.find_dataset(datasetRefOrType, dataId, collections=collections, **kwargs)
+            if ref is None:
+                dataset_type = self._dataset_type_of(datasetRefOrType)
+                data_id = self._registry.expandDataId(dataId, dimensions=dataset_type.dimensions, **kwargs)
+                ref = DatasetRef(dataset_type, data_id, run or self.run or "predicted", conform=False)
+                return ButlerURI(self.datastore.getURI(ref, predict=True))
+        else:
+            ref = self._find_or_raise(datasetRefOrType, dataId, collections, None, kwargs)
+        return ButlerURI(self.datastore.getURI(ref, predict=predict))
+
+    def exists(self, dataset_ref_or_type: DatasetRef | DatasetType | str, /, data_id: Any = None, *,
+               full_check: bool = True, collections: Any = None, **kwargs: Any) -> DatasetExistence:
+        """How far a dataset exists: in the registry, in the datastore's records, as a file."""
+        if isinstance(dataset_ref_or_type, DatasetRef):
+            ref: DatasetRef | None = dataset_ref_or_type
+            if self._registry.getDataset(ref.id) is None:  # type: ignore[union-attr]
+                existence = DatasetExistence.UNRECOGNIZED
+            else:
+                existence = DatasetExistence.RECORDED
+        else:
+            ref = self.find_dataset(dataset_ref_or_type, data_id, collections=collections, **kwargs)
+            existence = DatasetExistence.RECORDED if ref is not None else DatasetExistence.UNRECOGNIZED
+        if ref is None or not self.datastore.knows(ref):
+            return existence
+        existence |= DatasetExistence.DATASTORE
+        if not full_check:
+            return existence | DatasetExistence._ASSUMED
+        if self.datastore.exists(ref):
+            existence |= DatasetExistence._ARTIFACT
+        return existence
+
+    # Ingest ----------------------------------------------------------------------
+
+    def ingest(self, *datasets: FileDataset, transfer: str | None = "auto", record_validation_info: bool = True,
+               skip_existing: bool = False) -> None:
+        """Add existing files to the repository as datasets (one transaction for all).
+
+        Refs with IDs made by ``DatasetIdGenEnum.DATAID_TYPE_RUN`` make re-ingest idempotent.
+
+        Raises
+        ------
+        FileNotFoundError
+            If a file does not exist (nothing is ingested).
+        ConflictingDefinitionError
+            If a dataset of the same type and data ID already exists in the run.
+        """
+        self._require_writeable()
+        registry = self._registry
+        refs = [ref for dataset in datasets for ref in dataset.refs]
+        expanded: dict[uuid.UUID, DatasetRef] = {}
+        for ref in refs:
+            if not ref.dataId.hasRecords():
+                ref = ref.expanded(registry.expandDataId(ref.dataId, dimensions=ref.datasetType.dimensions))
+            expanded[ref.id] = ref
+        for dataset in datasets:
+            dataset.refs = [expanded[r.id] for r in dataset.refs]
+        by_run_type: dict[tuple[str, str], list[DatasetRef]] = {}
+        for ref in expanded.values():
+            by_run_type.setdefault((ref.run, ref.datasetType.name), []).append(ref)
+        datastore = self.datastore
+        with datastore.transaction(), self._db.transaction():
+            inserted: set[uuid.UUID] = set()
+            for (run, type_name), group in by_run_type.items():
+                record = registry.dataset_types.find(type_name)
+                run_record = registry.collections_manager.find(run)
+                new = registry.datasets.insert(record, run_record, group, ignore_existing_ids=True)
+                inserted.update(r.id for r in new)
+            to_ingest = []
+            for dataset in datasets:
+                if all(r.id in inserted for r in dataset.refs):
+                    to_ingest.append(dataset)
+                elif any(r.id in inserted for r in dataset.refs) or not skip_existing and not all(
+                        datastore.knows(r) for r in dataset.refs):
+                    to_ingest.append(FileDataset(dataset.path, [r for r in dataset.refs if not datastore.knows(r)]
+                                                 or dataset.refs, dataset.formatter))
+            datastore.ingest(to_ingest, transfer=transfer)
+
+    # Queries -----------------------------------------------------------------------
+
+    def _finish_query(self, results: list, limit: int | None, explain: bool, what: str,
+                      reasons: Any = None) -> list:
+        if limit is not None and limit < 0 and len(results) > -limit:
+            _LOG.warning("More %s are available than the requested limit of %d.", what, -limit)
+            results = results[: -limit]
+        if not results and explain:
+            raise EmptyQueryResultError(reasons() if reasons else [])
+        return results
+
+    def query_datasets(
+        self,
+        dataset_type: Any,
+        collections: Any = None,
+        *,
+        find_first: bool = True,
+        data_id: Any = None,
+        where: str = "",
+        bind: Mapping[str, Any] | None = None,
+        with_dimension_records: bool = False,
+        order_by: Iterable[str] | str | None = None,
+        limit: int | None = _DEFAULT_LIMIT,
+        explain: bool = True,
+        **kwargs: Any,
+    ) -> list[DatasetRef]:
+        """Datasets of one type matching a ``where`` expression (find-first through the collections by default).
+
+        ``limit=None`` returns everything; a negative limit returns at most
+        ``-limit`` and warns if there were more.  An empty result raises
+        `EmptyQueryResultError` (with reasons) unless ``explain=False``.
+        """
+        dataset_type_obj = self._dataset_type_of(dataset_type)
+        if collections is None:
+            collections = self._registry.defaults.collections
+        if find_first and any(isinstance(c, str) and any(ch in c for ch in "*?[")
+                              for c in ([collections] if isinstance(collections, str) else collections)):
+            raise InvalidQueryError(f"Can not use wildcards in collections when find_first=True (given {collections}).")
+        order = [order_by] if isinstance(order_by, str) else list(order_by or [])
+        query_limit = None if limit is None else (abs(limit) + 1 if limit < 0 else limit)
+        refs = self._registry._query_engine().datasets(
+            dataset_type_obj, collections=collections, data_id=data_id, where=where, find_first=find_first,
+            bind=bind, kwargs=kwargs, order_by=order, limit=query_limit)
+        if with_dimension_records:
+            refs = [r.expanded(self._registry.expandDataId(r.dataId)) for r in refs]
+        return self._finish_query(refs, limit, explain, "datasets",
+                                  lambda: self._explain_datasets(dataset_type_obj, collections, where))
+
+    def _explain_datasets(self, dataset_type: DatasetType, collections: Any, where: str) -> list[str]:
+        reasons = []
+        search = self._registry._search_path(collections)
+        record = self._registry.dataset_types.find(dataset_type.nameAndComponent()[0])
+        having = self._registry.datasets.collections_with(record)
+        if not any(c.key in having for c in search):
+            reasons.append(f"No {dataset_type.name} datasets in collections {[c.name for c in search]}.")
+        elif where:
+            reasons.append(f"No {dataset_type.name} datasets match the constraints (where={where!r}).")
+        else:
+            reasons.append(f"No {dataset_type.name} datasets match the data ID constraints.")
+        return reasons
+
+    def query_data_ids(self, dimensions: Any, *, data_id: Any = None, where: str = "",
+                       bind: Mapping[str, Any] | None = None, with_dimension_records: bool = False,
+                       order_by: Iterable[str] | str | None = None, limit: int | None = _DEFAULT_LIMIT,
+                       explain: bool = True, **kwargs: Any) -> list[DataCoordinate]:
+        """Data IDs of the given dimensions matching a ``where`` expression."""
+        order = [order_by] if isinstance(order_by, str) else list(order_by or [])
+        query_limit = None if limit is None else (abs(limit) + 1 if limit < 0 else limit)
+        data_ids = self._registry._query_engine().data_ids(dimensions, data_id=data_id, datasets=None,
+                                                          collections=None, where=where, bind=bind, kwargs=kwargs,
+                                                          order_by=order, limit=query_limit)
+        if with_dimension_records:
+            data_ids = [self._registry.expandDataId(d) for d in data_ids]
+        return self._finish_query(data_ids, limit, explain, "data IDs",
+                                  lambda: [f"No data IDs of {dimensions} match (where={where!r})."])
+
+    def query_dimension_records(self, element: str, *, data_id: Any = None, where: str = "",
+                                bind: Mapping[str, Any] | None = None, order_by: Iterable[str] | str | None = None,
+                                limit: int | None = _DEFAULT_LIMIT, explain: bool = True,
+                                **kwargs: Any) -> list[DimensionRecord]:
+        """Records of one dimension element matching a ``where`` expression."""
+        order = [order_by] if isinstance(order_by, str) else list(order_by or [])
+        query_limit = None if limit is None else (abs(limit) + 1 if limit < 0 else limit)
+        records = self._registry._query_engine().dimension_records(
+            self.dimensions[element], data_id=data_id, datasets=None, collections=None, where=where, bind=bind,
+            kwargs=kwargs, order_by=order, limit=query_limit)
+        return self._finish_query(records, limit, explain, "records",
+                                  lambda: [f"No {element} records match (where={where!r})."])
+
+    # Removal --------------------------------------------------------------------------
+
+    def removeRuns(self, names: Iterable[str] | str, unstore: bool = True, *, unlink_from_chains: bool = False) -> None:
+        """Delete RUN collections with all their datasets (and files, if ``unstore``)."""
+        self._require_writeable()
+        names = [names] if isinstance(names, str) else list(names)
+        registry = self._registry
+        manager = registry.collections_manager
+        records = []
+        for name in names:
+            record = manager.find(name)
+            if record.type is not CollectionType.RUN:
+                raise CollectionTypeError(f"The collection type of {name!r} is {record.type.name}, not RUN.")
+            parents = manager.parents(name)
+            if parents and not unlink_from_chains:
+                raise OrphanedRecordError(
+                    f"RUN {name!r} is in chain(s) {sorted(parents)}; pass unlink_from_chains=True to remove it "
+                    "from them too.")
+            records.append((record, parents))
+        with self.datastore.transaction(), self._db.transaction():
+            for record, parents in records:
+                for parent in parents:
+                    manager.set_chain(parent, [c for c in manager.get_chain(parent) if c != record.name])
+                refs = _refs_in_run(registry, record)
+                registry.datasets.delete(refs)
+                manager.remove(record.name)
+        if unstore:
+            self.datastore.emptyTrash()
+
+    def pruneDatasets(self, refs: Iterable[DatasetRef], *, disassociate: bool = True, unstore: bool = False,
+                      tags: Iterable[str] = (), purge: bool = False) -> None:
+        """Remove datasets from TAGGED collections, the datastore, or the repository (``purge``)."""
+        self._require_writeable()
+        refs = list(refs)
+        tags = list(tags)
+        if purge and not unstore:
+            raise TypeError("Cannot pass purge=True without unstore=True.")
+        if purge and not disassociate:
+            raise TypeError("Cannot pass purge=True without disassociate=True.")
+        if disassociate and not tags and not purge:
+            raise TypeError("No tags provided but disassociate=True.")
+        with self.datastore.transaction(), self._db.transaction():
+            if purge:
+                self._registry.datasets.delete(refs)
+            else:
+                if disassociate:
+                    for tag in tags:
+                        self._registry.disassociate(tag, refs)
+                if unstore:
+                    self.datastore.trash(refs)
+        if unstore:
+            self.datastore.emptyTrash()
+
+    # Moving data -------------------------------------------------------------------------
+
+    def retrieveArtifacts(self, refs: Iterable[DatasetRef], destination: str, transfer: str = "auto",
+                          preserve_path: bool = True, overwrite: bool = False) -> list[ButlerURI]:
+        """Copy the files of datasets to a directory (local or URL)."""
+        paths = self.datastore.retrieveArtifacts(list(refs), os.fspath(destination), transfer=transfer,
+                                                 preserve_path=preserve_path, overwrite=overwrite)
+        return [ButlerURI(p) for p in paths]
+
+    def transfer_from(self, source_butler: Butler, source_refs: Iterable[DatasetRef], transfer: str = "auto",
+                      skip_missing: bool = True, register_dataset_types: bool = False,
+                      transfer_dimensions: bool = False, dry_run: bool = False) -> list[DatasetRef]:
+        """Copy datasets (same IDs and runs) and their files from another butler."""
+        from .transfers import transfer_between_butlers
+
+        self._require_writeable()
+        return transfer_between_butlers(self, source_butler, list(source_refs), transfer=transfer,
+                                        skip_missing=skip_missing, register_dataset_types=register_dataset_types,
+                                        transfer_dimensions=transfer_dimensions, dry_run=dry_run)
+
+    def emptyTrash(self) -> None:
+        """Delete the files of datasets removed from the registry."""
+        self.datastore.emptyTrash()
+
+
+def _refs_in_run(registry: Registry, run_record: Any) -> list[DatasetRef]:
+    import sqlalchemy as sa
+
+    t = registry.tables
+    ids = [row[0] for row in registry.db.fetch_all(sa.select(t.dataset.c.id).where(t.dataset.c.run_id == run_record.key))]
+    return list(registry.datasets.get_refs(ids).values())
+
+
+def _describe(data_id: Any, kwargs: Mapping[str, Any]) -> str:
+    values = dict(data_id.mapping if isinstance(data_id, DataCoordinate) else (data_id or {}))
+    values.update(kwargs)
+    return "{" + ", ".join(f"{k}: {v!r}" for k, v in values.items()) + "}"
+
+
+def _load_mapping(value: Mapping[str, Any] | str | None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    with fsspec.open(os.fspath(value), "r") as stream:
+        return dict(yaml.safe_load(stream) or {})

@@ -1,0 +1,371 @@
+"""Storage of dimension records: insert, sync, cached lookup, data ID expansion."""
+
+from __future__ import annotations
+
+__all__ = ["DimensionRecordStorage"]
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..dimensions import (
+    DataCoordinate,
+    Dimension,
+    DimensionElement,
+    DimensionGroup,
+    DimensionRecord,
+    DimensionUniverse,
+)
+from ..errors import ConflictingDefinitionError, DataIdValueError, DimensionNameError, InconsistentDataIdError
+from ..timespan import Timespan
+from .database import Database
+from .schema import StaticTables
+
+_MISSING = object()
+
+
+def encode_region(region: Any) -> bytes | None:
+    """The bytes stored for a region (objects with ``encode()`` or raw bytes)."""
+    if region is None or isinstance(region, bytes):
+        return region
+    encode = getattr(region, "encode", None)
+    if encode is None:
+        raise TypeError(f"Cannot store region {region!r}: it has no encode() method.")
+    return encode()
+
+
+def decode_region(data: bytes | None) -> Any:
+    """The region object for stored bytes (decoder hook for spatial support)."""
+    if data is None:
+        return None
+    from .. import spatial_hooks
+
+    return spatial_hooks.decode(data)
+
+
+class DimensionRecordStorage:
+    """Reads and writes the records of every dimension element.
+
+    Records fetched by data ID are cached per element; the cache is filled on
+    demand, so an element with millions of rows costs memory only for the
+    rows actually used.
+    """
+
+    def __init__(self, db: Database, tables: StaticTables, universe: DimensionUniverse):
+        self._db = db
+        self._tables = tables
+        self._universe = universe
+        self._cache: dict[str, dict[tuple, DimensionRecord | None]] = {}
+        self._fetch_statements: dict[str, sa.Select] = {}
+
+    def clear_cache(self) -> None:
+        """Forget every cached record."""
+        self._cache.clear()
+
+    def table(self, element: str | DimensionElement) -> sa.Table:
+        """The table of one element."""
+        name = getattr(element, "name", element)
+        try:
+            return self._tables.elements[name]
+        except KeyError:
+            raise DimensionNameError(f"Dimension element {name!r} has no records table.") from None
+
+    # Conversion ----------------------------------------------------------
+
+    @staticmethod
+    def record_to_row(record: DimensionRecord) -> dict[str, Any]:
+        """The column values of a record."""
+        row = {}
+        for spec in record.fields:
+            value = getattr(record, spec.name)
+            if spec.type == "timespan":
+                begin, end = value.nsec if value is not None else (None, None)
+                row["timespan_begin"] = begin
+                row["timespan_end"] = end
+            elif spec.type == "region":
+                row["region"] = encode_region(value)
+            else:
+                row[spec.name] = value
+        return row
+
+    @staticmethod
+    def row_to_record(element: DimensionElement, row: Mapping[str, Any]) -> DimensionRecord:
+        """A record from column values."""
+        values: dict[str, Any] = {}
+        for spec in element.RecordClass.fields:
+            if spec.type == "timespan":
+                begin, end = row["timespan_begin"], row["timespan_end"]
+                values["timespan"] = None if begin is None else Timespan.from_nsec(begin, end)
+            elif spec.type == "region":
+                values["region"] = decode_region(row["region"])
+            else:
+                values[spec.name] = row[spec.name]
+        return element.RecordClass(**values)
+
+    def _conform(self, element: DimensionElement, data: Iterable[Any]) -> list[DimensionRecord]:
+        result = []
+        for item in data:
+            if isinstance(item, DimensionRecord):
+                if item.definition.name != element.name:
+                    raise TypeError(f"Got a {item.definition.name} record where {element.name} records were expected.")
+                result.append(item)
+            else:
+                result.append(element.RecordClass(**dict(item)))
+        return result
+
+    # Writes ----------------------------------------------------------------
+
+    def insert(
+        self,
+        element: DimensionElement,
+        data: Iterable[Any],
+        *,
+        replace: bool = False,
+        skip_existing: bool = False,
+    ) -> None:
+        """Insert records; an existing one is an error unless replaced or skipped."""
+        records = self._conform(element, data)
+        if not records:
+            return
+        table = self.table(element)
+        rows = [self.record_to_row(r) for r in records]
+        key = [c.name for c in table.primary_key.columns]
+        with self._db.transaction(savepoint=True):
+            self._insert_implied_bands(element, records)
+            self._check_parents_exist(element, records)
+            try:
+                if replace:
+                    self._db.upsert(table, rows, key)
+                elif skip_existing:
+                    self._db.insert_ignore(table, rows)
+                else:
+                    self._db.execute(table.insert(), rows)
+            except sa.exc.IntegrityError as err:
+                raise self._explain_conflict(element, records, err) from None
+        cache = self._cache.get(element.name)
+        if cache is not None:
+            for record in records:
+                cache.pop(self._cache_key(element, record), None)
+
+    def _insert_implied_bands(self, element: DimensionElement, records: Sequence[DimensionRecord]) -> None:
+        # band's records are the distinct bands of physical_filter, as LSST's band view.
+        if element.name != "physical_filter" or "band" not in self._tables.elements:
+            return
+        bands = {r.band for r in records if getattr(r, "band", None) is not None}
+        self._db.insert_ignore(self._tables.elements["band"], [{"name": b} for b in sorted(bands)])
+
+    def _check_parents_exist(self, element: DimensionElement, records: Sequence[DimensionRecord]) -> None:
+        """Raise a clear error for a record that refers to a dimension value with no record."""
+        parents = [d for d in element.required if d is not element] + [d for d in element.implied]
+        for dim in parents:
+            if not dim.has_own_table:
+                continue
+            seen: set[tuple] = set()
+            for record in records:
+                values = record.dimension_values
+                if values.get(dim.name) is None:
+                    continue
+                key = tuple(values[d.name] for d in dim.required)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if self.fetch_one(dim, key) is None:
+                    raise DataIdValueError(
+                        f"Cannot insert {element.name} record {record.dataId}: its {dim.name} "
+                        f"{values[dim.name]!r} has no record. Insert the {dim.name} record first."
+                    )
+
+    def _explain_conflict(
+        self, element: DimensionElement, records: Sequence[DimensionRecord], err: Exception
+    ) -> Exception:
+        for record in records:
+            existing = self.fetch_one(element, self._cache_key(element, record), use_cache=False)
+            if existing is not None:
+                return ConflictingDefinitionError(
+                    f"A {element.name} record for {record.dataId} already exists"
+                    + ("" if existing == record else f" with different values ({existing})")
+                    + "; pass replace=True to overwrite it or skip_existing=True to keep it."
+                )
+        return ConflictingDefinitionError(
+            f"Could not insert {element.name} records: a unique key (e.g. an alternate key such as a "
+            f"name) is already used by another record ({err.orig})."
+        )
+
+    def sync(self, element: DimensionElement, data: Any, *, update: bool = False) -> bool | dict[str, Any]:
+        """Insert a record if it is new; compare it with the stored one otherwise.
+
+        Returns
+        -------
+        inserted_or_updated : `bool` or `dict`
+            `True` if inserted, `False` if an identical record existed, and a
+            dict of the old values of changed fields if ``update`` replaced it.
+
+        Raises
+        ------
+        ConflictingDefinitionError
+            If a different record exists and ``update`` is `False`.
+        """
+        (record,) = self._conform(element, [data])
+        key = self._cache_key(element, record)
+        with self._db.transaction(savepoint=True):
+            existing = self.fetch_one(element, key, use_cache=False)
+            if existing is None:
+                self.insert(element, [record])
+                return True
+            if existing == record:
+                return False
+            changed = {
+                name: getattr(existing, name)
+                for name in record.field_names
+                if getattr(existing, name) != getattr(record, name)
+            }
+            if not update:
+                raise ConflictingDefinitionError(
+                    f"A {element.name} record for {record.dataId} already exists with different values for "
+                    f"{sorted(changed)}: stored {existing}, given {record}. Pass update=True to replace it."
+                )
+            self.insert(element, [record], replace=True)
+            return changed
+
+    # Reads ---------------------------------------------------------------
+
+    @staticmethod
+    def _cache_key(element: DimensionElement, record: DimensionRecord) -> tuple:
+        return tuple(getattr(record, field) for _, field in record._dimension_fields[: len(element.required)])
+
+    def _fetch_statement(self, element: DimensionElement) -> sa.Select:
+        stmt = self._fetch_statements.get(element.name)
+        if stmt is None:
+            table = self.table(element)
+            key_fields = [f for _, f in element.RecordClass._dimension_fields[: len(element.required)]]
+            stmt = sa.select(table).where(*[table.columns[f] == sa.bindparam(f"k_{f}") for f in key_fields])
+            self._fetch_statements[element.name] = stmt
+        return stmt
+
+    def fetch_one(
+        self, element: DimensionElement, required_values: tuple, *, use_cache: bool = True
+    ) -> DimensionRecord | None:
+        """The record for the given required values, or `None`."""
+        cache = self._cache.setdefault(element.name, {})
+        if use_cache:
+            found = cache.get(required_values, _MISSING)
+            if found is not _MISSING:
+                return found  # type: ignore[return-value]
+        key_fields = [f for _, f in element.RecordClass._dimension_fields[: len(element.required)]]
+        params = {f"k_{f}": v for f, v in zip(key_fields, required_values)}
+        row = self._db.execute(self._fetch_statement(element), params).first()
+        record = None if row is None else self.row_to_record(element, row._mapping)
+        if record is not None or not isinstance(element, Dimension):
+            cache[required_values] = record
+        return record
+
+    def fetch_all(self, element: DimensionElement, where: sa.ColumnElement[bool] | None = None
+                  ) -> list[DimensionRecord]:
+        """Every record of an element (optionally filtered by a SQL condition)."""
+        table = self.table(element)
+        stmt = sa.select(table)
+        if where is not None:
+            stmt = stmt.where(where)
+        return [self.row_to_record(element, row._mapping) for row in self._db.fetch_all(stmt)]
+
+    # Data IDs ------------------------------------------------------------
+
+    def resolve_alternate_keys(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Replace ``element.field`` keys (e.g. ``detector.full_name``, ``exposure.obs_id``)
+        by the dimension values they identify."""
+        dotted = {k: v for k, v in values.items() if isinstance(k, str) and "." in k}
+        if not dotted:
+            return values
+        result = {k: v for k, v in values.items() if k not in dotted}
+        for key, value in dotted.items():
+            element_name, _, field = key.partition(".")
+            element = self._universe[element_name]
+            if not isinstance(element, Dimension):
+                raise DimensionNameError(f"{key!r}: {element_name!r} is not a dimension.")
+            if field == element.primary_key.name:
+                self._merge(result, element.name, value)
+                continue
+            table = self.table(element)
+            if field not in table.columns:
+                raise DimensionNameError(
+                    f"{key!r}: {element_name} records have no field {field!r}; "
+                    f"fields are {list(element.RecordClass.field_names)}."
+                )
+            conditions = [table.columns[field] == value]
+            for dim in element.required:
+                if dim is not element and dim.name in result:
+                    conditions.append(table.columns[dim.name] == result[dim.name])
+            rows = self._db.fetch_all(sa.select(table).where(*conditions))
+            if not rows:
+                raise DataIdValueError(f"No {element_name} record has {field} = {value!r}.")
+            if len(rows) > 1:
+                raise DataIdValueError(
+                    f"{key} = {value!r} matches {len(rows)} {element_name} records; add the "
+                    f"{[d.name for d in element.required if d is not element]} value(s) to choose one."
+                )
+            record = self.row_to_record(element, rows[0]._mapping)
+            for dim_name, dim_value in record.dimension_values.items():
+                self._merge(result, dim_name, dim_value)
+        return result
+
+    @staticmethod
+    def _merge(values: dict[str, Any], key: str, value: Any) -> None:
+        if key in values and values[key] != value:
+            raise InconsistentDataIdError(f"Data ID gives {key}={values[key]!r} but also implies {key}={value!r}.")
+        values[key] = value
+
+    def expand(self, data_id: DataCoordinate, records: Mapping[str, DimensionRecord | None] | None = None
+               ) -> DataCoordinate:
+        """Fill implied values and attach records; check that every value has a record.
+
+        Raises
+        ------
+        DataIdValueError
+            If a dimension value has no record.
+        InconsistentDataIdError
+            If a given implied value disagrees with the records.
+        """
+        if data_id.hasRecords():
+            return data_id
+        group: DimensionGroup = data_id.dimensions
+        known = dict(data_id.mapping)
+        found: dict[str, DimensionRecord | None] = dict(records) if records else {}
+        pending = list(group.required) + list(group.implied)
+        while pending:
+            ready = [name for name in pending if name in known]
+            if not ready:
+                raise DataIdValueError(f"No value could be found for dimension(s) {pending} of {group}.")
+            for name in ready:
+                pending.remove(name)
+                element = self._universe[name]
+                record = found.get(name)
+                if record is None:
+                    if not element.has_own_table:
+                        found[name] = None
+                        continue
+                    key = tuple(known[d.name] for d in element.required)
+                    record = self.fetch_one(element, key)
+                    if record is None:
+                        raise DataIdValueError(
+                            f"No {name} record for {name}={known[name]!r} in data ID "
+                            f"{ {d.name: known[d.name] for d in element.required} }."
+                        )
+                    found[name] = record
+                for implied in element.implied:
+                    value = getattr(record, implied.name)
+                    if implied.name in known and value is not None and known[implied.name] != value:
+                        raise InconsistentDataIdError(
+                            f"Data ID has {implied.name}={known[implied.name]!r}, but the {name} record "
+                            f"{known[name]!r} says {implied.name}={value!r}."
+                        )
+                    if value is not None:
+                        known[implied.name] = value
+        for name in group.elements:
+            if name in found:
+                continue
+            element = self._universe[name]
+            key = tuple(known[d.name] for d in element.required)
+            found[name] = self.fetch_one(element, key)
+        full_values = tuple(known.get(k) for k in group.data_coordinate_keys)
+        return DataCoordinate(group, full_values, found)

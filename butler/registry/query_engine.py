@@ -1,0 +1,439 @@
+"""Registry queries: datasets, data IDs and dimension records matching a ``where``.
+
+One SQL statement answers each query.  The builder starts from a dataset
+type's tags table (when a dataset type is queried) or from dimension element
+tables, joins the element tables that the expression and the result need on
+their shared dimension columns, applies the data ID and the translated
+``where`` clause, and for find-first searches ranks the candidates by
+collection order with a window function.
+"""
+
+from __future__ import annotations
+
+__all__ = ["QueryEngine", "QueryBuilder"]
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from ..collection_type import CollectionType
+from ..dataset_ref import DatasetRef
+from ..dataset_type import DatasetType
+from ..dimensions import DataCoordinate, Dimension, DimensionElement, DimensionGroup, DimensionRecord
+from ..errors import InvalidQueryError
+from ..queries.expression_tree import Node
+from ..queries.parser import parse_where
+from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
+from .collections import CollectionRecord
+from .dimension_records import DimensionRecordStorage
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+_FIELD_TYPES = {"int": "int", "float": "float", "string": "string", "bool": "bool", "hash": "string",
+                "region": "region"}
+_DATASET_FIELDS = ("run", "collection", "dataset_id", "ingest_date", "id")
+
+
+class QueryBuilder:
+    """Accumulates the tables, joins and conditions of one query."""
+
+    def __init__(self, registry: Registry, dimensions: DimensionGroup):
+        self.registry = registry
+        self.universe = registry.dimensions
+        self.dimensions = dimensions
+        self.dim_columns: dict[str, sa.ColumnElement] = {}
+        self.element_tables: dict[str, sa.FromClause] = {}
+        self.from_clause: sa.FromClause | None = None
+        self.conditions: list[sa.ColumnElement[bool]] = []
+        self.dataset_type: DatasetType | None = None
+        self.dataset_columns: dict[str, sa.ColumnElement] = {}
+
+    # Joins -------------------------------------------------------------------
+
+    def _join(self, table: sa.FromClause, columns_by_dimension: Mapping[str, sa.ColumnElement]) -> None:
+        on = [self.dim_columns[d] == col for d, col in columns_by_dimension.items() if d in self.dim_columns]
+        if self.from_clause is None:
+            self.from_clause = table
+        elif on:
+            self.from_clause = self.from_clause.join(table, sa.and_(*on))
+        else:
+            self.from_clause = self.from_clause.join(table, sa.true())
+        for d, col in columns_by_dimension.items():
+            self.dim_columns.setdefault(d, col)
+
+    def join_element(self, element: DimensionElement) -> sa.FromClause:
+        """Join an element's table on the dimensions it shares with the query (once)."""
+        if element.name in self.element_tables:
+            return self.element_tables[element.name]
+        table = self.registry.dimension_records.table(element).alias(f"e_{element.name}")
+        columns = {dim: table.c[field] for dim, field in element.RecordClass._dimension_fields}
+        self._join(table, columns)
+        self.element_tables[element.name] = table
+        return table
+
+    def join_dataset_search(self, dataset_type: DatasetType, collections: Sequence[CollectionRecord],
+                            find_first: bool) -> None:
+        """Join the tags table restricted to the collections (ranked for find-first)."""
+        record = self.registry.dataset_types.find(dataset_type.nameAndComponent()[0])
+        tables = self.registry.tables
+        tags = record.tags
+        keys = [c.key for c in collections if c.type in (CollectionType.RUN, CollectionType.TAGGED)]
+        calib_keys = [c.key for c in collections if c.type is CollectionType.CALIBRATION]
+        if calib_keys and find_first:
+            raise InvalidQueryError(
+                f"A find-first query for {dataset_type.name} through CALIBRATION collection(s) "
+                f"{[c.name for c in collections if c.type is CollectionType.CALIBRATION]} needs a validity "
+                "time; use butler.find_dataset with a timespan, or find_first=False."
+            )
+        dims = list(record.dataset_type.dimensions.required)
+        selects = []
+        if keys:
+            selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
+                           .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(keys)))
+        if calib_keys and record.calibs is not None:
+            calibs = record.calibs
+            selects.append(sa.select(calibs.c.dataset_id, calibs.c.collection_id, *[calibs.c[d] for d in dims])
+                           .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys)))
+        if not selects:
+            selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
+                           .where(sa.false()))
+        source = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+        if find_first and len(keys) > 1:
+            rank = sa.case({k: i for i, k in enumerate(keys)}, value=source.selected_columns.collection_id)
+            inner = source.add_columns(
+                sa.func.row_number().over(partition_by=[source.selected_columns[d] for d in dims], order_by=rank)
+                .label("rank")
+            ).subquery("ranked")
+            subquery = sa.select(*[c for c in inner.c if c.name != "rank"]).where(inner.c.rank == 1).subquery("ds")
+        else:
+            subquery = source.subquery("ds")
+        dataset = tables.dataset.alias("dataset")
+        self._join(subquery, {d: subquery.c[d] for d in dims})
+        self.from_clause = self.from_clause.join(dataset, dataset.c.id == subquery.c.dataset_id)  # type: ignore
+        self.dataset_type = dataset_type
+        self.dataset_columns = {
+            "dataset_id": subquery.c.dataset_id,
+            "id": subquery.c.dataset_id,
+            "collection_id": subquery.c.collection_id,
+            "run_id": dataset.c.run_id,
+            "ingest_date": dataset.c.ingest_date,
+        }
+
+    def join_dimensions(self, needed_elements: Iterable[str]) -> None:
+        """Join whatever tables give every dimension of the query a column."""
+        needed = set(needed_elements)
+        group = self.dimensions
+        ordered_required = sorted((self.universe[n] for n in group.required), reverse=True)
+        for dim in ordered_required:
+            if not dim.has_own_table:
+                continue
+            if dim.name not in self.dim_columns or dim.name in needed:
+                self.join_element(dim)
+        for dim in sorted((self.universe[n] for n in group.implied), reverse=False):
+            if dim.name in needed:
+                self.join_element(dim)
+        # Implied values come from the tables of the dimensions that imply them.
+        for dim_name in group.implied:
+            if dim_name in self.dim_columns:
+                continue
+            for implier_name in group.names:
+                implier = self.universe[implier_name]
+                if any(i.name == dim_name for i in implier.implied):
+                    self.join_element(implier)
+                    break
+        for name in group.elements:
+            element = self.universe[name]
+            if not isinstance(element, Dimension) and (element.always_join or name in needed):
+                self.join_element(element)
+        for name in needed:
+            if name not in self.element_tables and self.universe[name].has_own_table:
+                self.join_element(self.universe[name])
+        if self.from_clause is None:
+            # Only table-less dimensions (or none): a one-row source.
+            self.from_clause = sa.select(sa.literal(1).label("one")).subquery("one_row")
+
+    # Constraints ---------------------------------------------------------------
+
+    def constrain_data_id(self, values: Mapping[str, Any]) -> None:
+        """Require dimension columns to equal the data ID's values."""
+        for name, value in values.items():
+            if name in self.dim_columns and value is not None:
+                self.conditions.append(self.dim_columns[name] == value)
+
+    def apply_where(self, tree: Node | None, where: str, bind: Mapping[str, Any] | None) -> None:
+        """Translate and add a parsed where expression."""
+        if tree is None:
+            return
+        resolver = _Resolver(self)
+        self.conditions.append(ExpressionTranslator(resolver, bind).translate(tree, source=where))
+
+    def select(self, *columns: sa.ColumnElement) -> sa.Select:
+        """The final SELECT of the given columns."""
+        stmt = sa.select(*columns).select_from(self.from_clause)  # type: ignore[arg-type]
+        if self.conditions:
+            stmt = stmt.where(*self.conditions)
+        return stmt
+
+
+class _Resolver:
+    """Maps identifiers to the columns a `QueryBuilder` has joined."""
+
+    def __init__(self, builder: QueryBuilder):
+        self.builder = builder
+
+    def resolve_identifier(self, name: str, node: Node) -> ResolvedColumn:
+        b = self.builder
+        target = classify_identifier(b.registry, name, b.dimensions, b.dataset_type)
+        kind = target[0]
+        if kind == "dimension":
+            dim = b.universe[target[1]]
+            return ResolvedColumn(b.dim_columns[dim.name], _FIELD_TYPES[dim.primary_key.type])  # type: ignore
+        if kind == "field":
+            _, element_name, field = target
+            table = b.element_tables[element_name]
+            if field == "timespan":
+                return ResolvedColumn(None, "timespan", table.c.timespan_begin, table.c.timespan_end)
+            if field in ("timespan.begin", "timespan.end"):
+                return ResolvedColumn(table.c[field.replace(".", "_")], "timestamp")
+            spec = next(f for f in b.universe[element_name].RecordClass.fields if f.name == field)
+            return ResolvedColumn(table.c[field], _FIELD_TYPES[spec.type])  # type: ignore[arg-type]
+        if kind == "dataset":
+            field = target[2]
+            cols = b.dataset_columns
+            if field in ("run", "collection"):
+                collection = b.registry.tables.collection.alias(f"c_{field}")
+                key = cols["run_id"] if field == "run" else cols["collection_id"]
+                b.from_clause = b.from_clause.join(collection, collection.c.collection_id == key)  # type: ignore
+                return ResolvedColumn(collection.c.name, "string")
+            if field == "ingest_date":
+                return ResolvedColumn(cols["ingest_date"], "timestamp")
+            return ResolvedColumn(cols["dataset_id"], "uuid")
+        raise InvalidQueryError(f"Cannot resolve {name!r}.")
+
+
+def classify_identifier(registry: Registry, name: str, dimensions: DimensionGroup,
+                        dataset_type: DatasetType | None) -> tuple[str, ...]:
+    """What an identifier names: ``("dimension", d)``, ``("field", element, field)`` or ``("dataset", type, field)``.
+
+    Raises
+    ------
+    InvalidQueryError
+        If the name is unknown or ambiguous, with the closest valid names.
+    """
+    universe = registry.dimensions
+    parts = name.split(".")
+    head = parts[0]
+    if len(parts) == 1:
+        if head in universe and isinstance(universe[head], Dimension):
+            return ("dimension", head)
+        owners = [e for e in dimensions.elements
+                  if universe[e].has_own_table and head in universe[e].RecordClass.field_names
+                  and head not in [d for d, _ in universe[e].RecordClass._dimension_fields]]
+        if len(owners) == 1:
+            return ("field", owners[0], head)
+        if len(owners) > 1:
+            raise InvalidQueryError(
+                f"Field {head!r} is ambiguous: it is a field of {owners}; write e.g. {owners[0]}.{head}.")
+        if dataset_type is not None and head == "ingest_date":
+            return ("dataset", dataset_type.name, head)
+        raise InvalidQueryError(_unknown_identifier(registry, name, dimensions))
+    if head in universe:
+        element = universe[head]
+        field = ".".join(parts[1:])
+        if isinstance(element, Dimension) and field == element.primary_key.name:
+            return ("dimension", head)
+        if element.temporal and field in ("timespan", "timespan.begin", "timespan.end"):
+            return ("field", head, field)
+        if element.has_own_table and len(parts) == 2 and field in element.RecordClass.field_names:
+            dims = dict(element.RecordClass._dimension_fields)
+            owner = {v: k for k, v in dims.items()}.get(field)
+            if owner is not None and owner != head:
+                return ("dimension", owner)
+            return ("field", head, field)
+        valid = list(element.RecordClass.field_names) if element.has_own_table else []
+        close = difflib.get_close_matches(field, valid, n=3)
+        hint = f" Did you mean {', '.join(f'{head}.{c}' for c in close)}?" if close else ""
+        raise InvalidQueryError(f"{head} has no field {field!r}; its fields are {valid}.{hint}")
+    if dataset_type is not None and head == dataset_type.name and len(parts) == 2 and parts[1] in _DATASET_FIELDS:
+        return ("dataset", head, parts[1])
+    if head in registry.dataset_types.known_names():
+        raise InvalidQueryError(
+            f"{name!r} refers to dataset type {head!r}, which is not the one being queried"
+            + (f" ({dataset_type.name})" if dataset_type else "") + f"; dataset fields are {list(_DATASET_FIELDS[:4])}.")
+    raise InvalidQueryError(_unknown_identifier(registry, name, dimensions))
+
+
+def _unknown_identifier(registry: Registry, name: str, dimensions: DimensionGroup) -> str:
+    universe = registry.dimensions
+    candidates = [n for n in universe.elements if isinstance(universe[n], Dimension)
+                  and not n.startswith(("htm", "healpix"))]
+    for element in dimensions.elements:
+        if universe[element].has_own_table:
+            candidates += [f"{element}.{f}" for f in universe[element].RecordClass.field_names]
+    close = difflib.get_close_matches(name, candidates, n=3)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"Unknown name {name!r} in where expression: not a dimension, a record field or a dataset field.{hint}"
+
+
+def _needed_dimensions(registry: Registry, identifiers: Iterable[str], base: DimensionGroup,
+                       dataset_type: DatasetType | None) -> tuple[DimensionGroup, set[str]]:
+    """Grow the query's dimensions to cover the identifiers; return the elements whose fields are used."""
+    universe = registry.dimensions
+    names = set(base.names)
+    elements: set[str] = set()
+    for ident in identifiers:
+        head = ident.split(".")[0]
+        if head in universe:
+            element = universe[head]
+            names.update(d.name for d in element.required)
+            if "." in ident:
+                elements.add(head)
+    group = universe.conform(names)
+    for ident in identifiers:
+        target = classify_identifier(registry, ident, group, dataset_type)
+        if target[0] == "field":
+            elements.add(target[1])
+    return group, elements
+
+
+class QueryEngine:
+    """Answers the registry's query methods."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+
+    def _standardize_data_id(self, data_id: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if data_id is not None:
+            values.update(data_id.mapping if isinstance(data_id, DataCoordinate) else data_id)
+        values.update(kwargs)
+        for key, default in self.registry.defaults.dataId_values.items():
+            values.setdefault(key, default)
+        values = self.registry.dimension_records.resolve_alternate_keys(values)
+        universe = self.registry.dimensions
+        unknown = [k for k in values if k not in universe]
+        if unknown:
+            raise InvalidQueryError(f"Unknown dimension(s) {unknown} in data ID constraint {values}.")
+        return values
+
+    def _prepare(self, base: DimensionGroup, data_id: Any, where: str, kwargs: Mapping[str, Any],
+                 dataset_type: DatasetType | None, extra_elements: Iterable[str] = ()
+                 ) -> tuple[QueryBuilder, Node | None, dict[str, Any]]:
+        values = self._standardize_data_id(data_id, kwargs)
+        tree = parse_where(where) if where else None
+        identifiers = referenced_identifiers(tree)
+        universe = self.registry.dimensions
+        data_id_dims = {k for k in values if isinstance(universe[k], Dimension)}
+        group, needed = _needed_dimensions(self.registry, identifiers, base.union(data_id_dims), dataset_type)
+        builder = QueryBuilder(self.registry, group)
+        return builder, tree, values | {"__needed__": needed | set(extra_elements)}
+
+    def datasets(self, dataset_type: DatasetType, *, collections: Any, data_id: Any, where: str,
+                 find_first: bool, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
+                 order_by: Sequence[str] = (), limit: int | None = None) -> list[DatasetRef]:
+        """Datasets of one type in the collections, matching the constraints."""
+        registry = self.registry
+        search_path = registry._search_path(collections)
+        parent_type = registry.dataset_types.find(dataset_type.nameAndComponent()[0]).dataset_type
+        builder, tree, values = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type)
+        needed = values.pop("__needed__")
+        builder.join_dataset_search(parent_type, search_path, find_first)
+        builder.join_dimensions(needed)
+        builder.constrain_data_id(values)
+        builder.apply_where(tree, where, bind)
+        dims = parent_type.dimensions
+        key_columns = [builder.dim_columns[d] for d in dims.data_coordinate_keys if d in builder.dim_columns]
+        full = len(key_columns) == len(dims.data_coordinate_keys)
+        if not full:
+            key_columns = [builder.dim_columns[d] for d in dims.required]
+        stmt = builder.select(builder.dataset_columns["dataset_id"], builder.dataset_columns["run_id"],
+                              *key_columns)
+        stmt = self._order_and_limit(builder, stmt, order_by, limit)
+        collections_manager = registry.collections_manager
+        seen = set()
+        refs = []
+        for row in registry.db.fetch_all(stmt):
+            if row[0] in seen:
+                continue
+            seen.add(row[0])
+            values_tuple = tuple(row[2:])
+            data_coordinate = (DataCoordinate.from_full_values(dims, values_tuple) if full
+                               else DataCoordinate.from_required_values(dims, values_tuple))
+            ref = DatasetRef(parent_type, data_coordinate, collections_manager.get_by_key(row[1]).name,
+                             id=row[0], conform=False)
+            if dataset_type.isComponent():
+                ref = ref.makeComponentRef(dataset_type.component())  # type: ignore[arg-type]
+            refs.append(ref)
+        return refs
+
+    def _order_and_limit(self, builder: QueryBuilder, stmt: sa.Select, order_by: Sequence[str],
+                         limit: int | None) -> sa.Select:
+        if order_by:
+            resolver = _Resolver(builder)
+            terms = []
+            for item in order_by:
+                descending = item.startswith("-")
+                resolved = resolver.resolve_identifier(item.lstrip("-"), None)  # type: ignore[arg-type]
+                column = resolved.column if resolved.column is not None else resolved.timespan_begin
+                terms.append(column.desc() if descending else column.asc())  # type: ignore[union-attr]
+            stmt = stmt.order_by(*terms)
+        if limit is not None and limit >= 0:
+            stmt = stmt.limit(limit)
+        return stmt
+
+    def _dataset_constraints(self, builder: QueryBuilder, datasets: Any, collections: Any) -> None:
+        if not datasets:
+            return
+        names = [datasets] if isinstance(datasets, (str, DatasetType)) else list(datasets)
+        search_path = self.registry._search_path(collections)
+        for item in names:
+            dataset_type = self.registry.getDatasetType(item if isinstance(item, str) else item.name)
+            record = self.registry.dataset_types.find(dataset_type.name)
+            tags = record.tags
+            keys = [c.key for c in search_path if c.type in (CollectionType.RUN, CollectionType.TAGGED)]
+            sub = (sa.select(*[tags.c[d] for d in dataset_type.dimensions.required])
+                   .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(keys))
+                   .distinct().subquery(f"has_{dataset_type.name}"))
+            builder._join(sub, {d: sub.c[d] for d in dataset_type.dimensions.required})
+
+    def data_ids(self, dimensions: Any, *, data_id: Any, datasets: Any, collections: Any, where: str,
+                 bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any], order_by: Sequence[str] = (),
+                 limit: int | None = None) -> list[DataCoordinate]:
+        """Data IDs of the given dimensions that satisfy the constraints."""
+        universe = self.registry.dimensions
+        base = universe.conform(dimensions)
+        dataset_dims = base
+        if datasets:
+            for item in [datasets] if isinstance(datasets, (str, DatasetType)) else list(datasets):
+                dataset_dims = dataset_dims.union(self.registry.getDatasetType(
+                    item if isinstance(item, str) else item.name).dimensions)
+        builder, tree, values = self._prepare(dataset_dims, data_id, where, kwargs, None)
+        needed = values.pop("__needed__")
+        self._dataset_constraints(builder, datasets, collections)
+        builder.join_dimensions(needed)
+        builder.constrain_data_id(values)
+        builder.apply_where(tree, where, bind)
+        keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
+        stmt = self._order_and_limit(builder, builder.select(*keys).distinct(), order_by, limit)
+        return [DataCoordinate.from_full_values(base, tuple(row)) for row in self.registry.db.fetch_all(stmt)]
+
+    def dimension_records(self, element: DimensionElement, *, data_id: Any, datasets: Any, collections: Any,
+                          where: str, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
+                          order_by: Sequence[str] = (), limit: int | None = None) -> list[DimensionRecord]:
+        """Records of one element that satisfy the constraints."""
+        if not element.has_own_table:
+            raise InvalidQueryError(f"{element.name} has no records to query.")
+        base = self.registry.dimensions.conform([d.name for d in element.required])
+        builder, tree, values = self._prepare(base, data_id, where, kwargs, None, extra_elements=[element.name])
+        needed = values.pop("__needed__")
+        self._dataset_constraints(builder, datasets, collections)
+        builder.join_dimensions(needed)
+        builder.constrain_data_id(values)
+        builder.apply_where(tree, where, bind)
+        table = builder.element_tables[element.name]
+        stmt = self._order_and_limit(builder, builder.select(*table.c).distinct(), order_by, limit)
+        return [DimensionRecordStorage.row_to_record(element, row._mapping)
+                for row in self.registry.db.fetch_all(stmt)]

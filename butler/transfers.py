@@ -1,0 +1,59 @@
+"""Moving datasets between repositories."""
+
+from __future__ import annotations
+
+__all__ = ["transfer_between_butlers"]
+
+from typing import TYPE_CHECKING
+
+from .dataset_ref import DatasetRef
+from .errors import MissingDatasetTypeError
+
+if TYPE_CHECKING:
+    from .butler import Butler
+
+
+def transfer_between_butlers(target: Butler, source: Butler, refs: list[DatasetRef], *, transfer: str,
+                             skip_missing: bool, register_dataset_types: bool, transfer_dimensions: bool,
+                             dry_run: bool) -> list[DatasetRef]:
+    """Copy datasets with their IDs, runs, and (optionally) dimension records and types.
+
+    Datasets already in the target with the same ID are skipped, so a
+    transfer can be repeated.
+    """
+    if skip_missing:
+        known = set(source.datastore.prepare_get_records(refs))
+        refs = [r for r in refs if r.id in known]
+    registry = target.registry
+    type_names = sorted({r.datasetType.nameAndComponent()[0] for r in refs})
+    for name in type_names:
+        source_type = source.registry.getDatasetType(name)
+        try:
+            registry.getDatasetType(name)
+        except MissingDatasetTypeError:
+            if not register_dataset_types:
+                raise MissingDatasetTypeError(
+                    f"Dataset type {name!r} does not exist in the target repository; pass "
+                    "register_dataset_types=True to register it.") from None
+            if not dry_run:
+                registry.registerDatasetType(source_type)
+    if dry_run:
+        return refs
+    if transfer_dimensions:
+        records_by_element: dict[str, dict] = {}
+        for ref in refs:
+            expanded = source.registry.expandDataId(ref.dataId)
+            for element, record in expanded.records.items():
+                if record is not None:
+                    records_by_element.setdefault(element, {})[record.dataId] = record
+        for element in target.dimensions.getStaticElements():
+            records = records_by_element.get(element.name)
+            if records:
+                registry.insertDimensionData(element.name, *records.values(), skip_existing=True)
+    for run in sorted({r.run for r in refs}):
+        registry.registerRun(run)
+    with target.datastore.transaction(), target.registry.db.transaction():
+        imported = registry._importDatasets(refs)
+        new_ids = {r.id for r in imported}
+        target.datastore.transfer_from(source.datastore, [r for r in refs if r.id in new_ids], transfer=transfer)
+    return refs
