@@ -81,6 +81,13 @@ class CollectionManager:
         if not self._loaded:
             self.refresh()
 
+    def invalidate(self) -> None:
+        """Forget the cache without querying; it reloads on next use."""
+        self._by_name = {}
+        self._by_key = {}
+        self._chains = {}
+        self._loaded = False
+
     def find(self, name: str) -> CollectionRecord:
         """The record of a collection.
 

@@ -11,7 +11,8 @@ __all__ = ["Database"]
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -80,6 +81,7 @@ class Database:
         self._connection: sa.Connection | None = None
         self._depth = 0
         self._pid = os.getpid()
+        self._rollback_callbacks: list[weakref.WeakMethod | Callable[[], None]] = []
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,12 +112,34 @@ class Database:
         """Whether a `transaction` block is open."""
         return self._depth > 0
 
+    def on_rollback(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every rollback (of a transaction or a savepoint).
+
+        Whoever caches database content (collections, dataset types, records)
+        registers here to forget what a rolled-back block may have put in the
+        cache.  Bound methods are held weakly, so the registration does not
+        keep their object alive.
+        """
+        self._rollback_callbacks.append(
+            weakref.WeakMethod(callback) if hasattr(callback, "__self__") else callback  # type: ignore[arg-type]
+        )
+
+    def _notify_rollback(self) -> None:
+        alive = []
+        for ref in self._rollback_callbacks:
+            callback = ref() if isinstance(ref, weakref.WeakMethod) else ref
+            if callback is None:
+                continue
+            alive.append(ref)
+            callback()
+        self._rollback_callbacks = alive
+
     @contextlib.contextmanager
     def transaction(self, *, savepoint: bool = False) -> Iterator[sa.Connection]:
         """Open a transaction; nested calls join it, or make a SAVEPOINT if asked.
 
         Exceptions roll back (to the savepoint, or the whole transaction) and
-        propagate.
+        propagate; the `on_rollback` callbacks run after the rollback.
         """
         conn = self.connection
         if self._depth == 0:
@@ -131,8 +155,10 @@ class Database:
             yield conn
         except BaseException:
             self._depth -= 1
-            if trans is not None and trans.is_active:
-                trans.rollback()
+            if trans is not None:
+                if trans.is_active:
+                    trans.rollback()
+                self._notify_rollback()
             raise
         self._depth -= 1
         if trans is not None:

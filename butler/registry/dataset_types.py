@@ -68,6 +68,12 @@ class DatasetTypeManager:
         if not self._loaded:
             self.refresh()
 
+    def invalidate(self) -> None:
+        """Forget the cache without querying; it reloads on next use."""
+        self._by_name = {}
+        self._by_key = {}
+        self._loaded = False
+
     def find(self, name: str) -> DatasetTypeRecord:
         """The record of a (parent) dataset type.
 

@@ -46,6 +46,11 @@ class DatasetStorage:
         self._summary_known: set[tuple[int, int]] = set()
         self._find_statements: dict[tuple[int, bool], sa.Select] = {}
 
+    def clear_cache(self) -> None:
+        """Forget which collection summaries are known to exist and the prepared lookups."""
+        self._summary_known.clear()
+        self._find_statements.clear()
+
     # Inserts -----------------------------------------------------------------
 
     def _tag_rows(self, record: DatasetTypeRecord, refs: Sequence[DatasetRef], collection_key: int) -> list[dict]:

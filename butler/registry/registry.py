@@ -78,6 +78,7 @@ class Registry:
         self.dataset_types = DatasetTypeManager(db, self._tables, universe)
         self.datasets = DatasetStorage(db, self._tables, self.dataset_types, self.collections_manager)
         self.defaults = defaults if defaults is not None else RegistryDefaults()
+        db.on_rollback(self._forget_cached_state)
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -128,6 +129,15 @@ class Registry:
         self.collections_manager.refresh()
         self.dataset_types.refresh()
         self.dimension_records.clear_cache()
+
+    def _forget_cached_state(self) -> None:
+        # After a rollback the caches may describe rows that no longer exist
+        # (a run, a dataset type, a record inserted in the rolled-back block);
+        # drop them without querying, they reload on next use.
+        self.collections_manager.invalidate()
+        self.dataset_types.invalidate()
+        self.dimension_records.clear_cache()
+        self.datasets.clear_cache()
 
     # Dimension records -----------------------------------------------------
 
