@@ -152,15 +152,16 @@ class CollectionManager:
                 )
             return False
         t = self._tables
-        with self._db.transaction(savepoint=True):
-            try:
+        try:
+            with self._db.transaction(savepoint=True):
                 result = self._db.execute(t.collection.insert().values(name=name, type=int(type), doc=doc))
-            except sa.exc.IntegrityError:
-                self.refresh()
-                return self.register(name, type, doc)
-            key = result.inserted_primary_key[0]
-            if type is CollectionType.RUN:
-                self._db.execute(t.run.insert().values(collection_id=key, host=socket.gethostname()[:128]))
+                key = result.inserted_primary_key[0]
+                if type is CollectionType.RUN:
+                    self._db.execute(t.run.insert().values(collection_id=key, host=socket.gethostname()[:128]))
+        except sa.exc.IntegrityError:
+            # Another process made it meanwhile; look again once rolled back.
+            self.refresh()
+            return self.register(name, type, doc)
         record = CollectionRecord(key, name, type, doc)
         self._by_name[name] = record
         self._by_key[key] = record

@@ -160,15 +160,15 @@ class DatasetTypeManager:
                 f"which differs from the given {dataset_type}."
             )
         t = self._tables
-        with self._db.transaction(savepoint=True):
-            group_key = self._dimension_group_key(dataset_type.dimensions)
-            tag_name = f"dataset_tags_{group_key:05d}"
-            calib_name = f"dataset_calibs_{group_key:05d}" if dataset_type.isCalibration() else None
-            tags = make_tags_table(t.metadata, tag_name, dataset_type.dimensions)
-            self._db.ensure_table(tags)
-            if calib_name:
-                self._db.ensure_table(make_calibs_table(t.metadata, calib_name, dataset_type.dimensions))
-            try:
+        try:
+            with self._db.transaction(savepoint=True):
+                group_key = self._dimension_group_key(dataset_type.dimensions)
+                tag_name = f"dataset_tags_{group_key:05d}"
+                calib_name = f"dataset_calibs_{group_key:05d}" if dataset_type.isCalibration() else None
+                tags = make_tags_table(t.metadata, tag_name, dataset_type.dimensions)
+                self._db.ensure_table(tags)
+                if calib_name:
+                    self._db.ensure_table(make_calibs_table(t.metadata, calib_name, dataset_type.dimensions))
                 self._db.execute(
                     t.dataset_type.insert().values(
                         name=dataset_type.name,
@@ -179,9 +179,10 @@ class DatasetTypeManager:
                         calib_table=calib_name,
                     )
                 )
-            except sa.exc.IntegrityError:
-                self.refresh()
-                return self.register(dataset_type)
+        except sa.exc.IntegrityError:
+            # Another process registered it meanwhile; compare once rolled back.
+            self.refresh()
+            return self.register(dataset_type)
         self.refresh()
         return True
 

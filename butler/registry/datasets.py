@@ -93,17 +93,19 @@ class DatasetStorage:
             if not refs:
                 return []
         ingest_date = now_nsec()
-        with self._db.transaction(savepoint=True):
-            try:
+        try:
+            with self._db.transaction(savepoint=True):
                 self._db.execute(
                     t.dataset.insert(),
                     [{"id": ref.id, "dataset_type_id": record.key, "run_id": run.key, "ingest_date": ingest_date}
                      for ref in refs],
                 )
                 self._db.execute(record.tags.insert(), self._tag_rows(record, refs, run.key))
-            except sa.exc.IntegrityError as err:
-                raise self._explain_insert_conflict(record, run, refs, err) from None
-            self._note_summary(run.key, record.key)
+                self._note_summary(run.key, record.key)
+        except sa.exc.IntegrityError as err:
+            # Explain only once the savepoint is rolled back: PostgreSQL refuses
+            # every statement in a transaction that has had an error.
+            raise self._explain_insert_conflict(record, run, refs, err) from None
         return list(refs)
 
     def _drop_existing(self, record: DatasetTypeRecord, run: CollectionRecord,
@@ -122,6 +124,17 @@ class DatasetStorage:
 
     def _explain_insert_conflict(self, record: DatasetTypeRecord, run: CollectionRecord,
                                  refs: Sequence[DatasetRef], err: Exception) -> Exception:
+        by_data_id: dict[DataCoordinate, DatasetRef] = {}
+        by_id: dict[uuid.UUID, DatasetRef] = {}
+        for ref in refs:
+            if ref.dataId in by_data_id or ref.id in by_id:
+                return ConflictingDefinitionError(
+                    f"Two of the {record.dataset_type.name} datasets inserted together into RUN {run.name!r} "
+                    f"have the same " + ("data ID " + str(ref.dataId) if ref.dataId in by_data_id
+                                         else f"ID {ref.id}") + "; a RUN holds one dataset per type and data ID."
+                )
+            by_data_id[ref.dataId] = ref
+            by_id[ref.id] = ref
         existing_ids = self.get_refs([ref.id for ref in refs])
         if existing_ids:
             ref_id, old = next(iter(existing_ids.items()))

@@ -131,18 +131,20 @@ class DimensionRecordStorage:
         table = self.table(element)
         rows = [self.record_to_row(r) for r in records]
         key = [c.name for c in table.primary_key.columns]
-        with self._db.transaction(savepoint=True):
-            self._insert_implied_bands(element, records)
-            self._check_parents_exist(element, records)
-            try:
+        try:
+            with self._db.transaction(savepoint=True):
+                self._insert_implied_bands(element, records)
+                self._check_parents_exist(element, records)
                 if replace:
                     self._db.upsert(table, rows, key)
                 elif skip_existing:
                     self._db.insert_ignore(table, rows)
                 else:
                     self._db.execute(table.insert(), rows)
-            except sa.exc.IntegrityError as err:
-                raise self._explain_conflict(element, records, err) from None
+        except sa.exc.IntegrityError as err:
+            # Explain only once the savepoint is rolled back: PostgreSQL refuses
+            # every statement in a transaction that has had an error.
+            raise self._explain_conflict(element, records, err) from None
         cache = self._cache.get(element.name)
         if cache is not None:
             for record in records:
@@ -179,6 +181,14 @@ class DimensionRecordStorage:
     def _explain_conflict(
         self, element: DimensionElement, records: Sequence[DimensionRecord], err: Exception
     ) -> Exception:
+        seen: set[tuple] = set()
+        for record in records:
+            key = self._cache_key(element, record)
+            if key in seen:
+                return ConflictingDefinitionError(
+                    f"The {element.name} record for {record.dataId} is given more than once in one insert."
+                )
+            seen.add(key)
         for record in records:
             existing = self.fetch_one(element, self._cache_key(element, record), use_cache=False)
             if existing is not None:
