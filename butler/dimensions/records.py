@@ -139,7 +139,8 @@ def make_record_class(element: DimensionElement) -> type[DimensionRecord]:
     if isinstance(element, Dimension):
         fields.extend(element.alternate_keys)
     for dim in element.implied:
-        fields.append(FieldSpec(dim.name, dim.primary_key.type, length=dim.primary_key.length))
+        # As in LSST, a record must say which value it implies (a visit's day_obs).
+        fields.append(FieldSpec(dim.name, dim.primary_key.type, length=dim.primary_key.length, nullable=False))
         dimension_fields.append((dim.name, dim.name))
     fields.extend(element.metadata)
     if element.spatial:

@@ -128,6 +128,7 @@ class DimensionRecordStorage:
         records = self._conform(element, data)
         if not records:
             return
+        self._check_mandatory_fields(element, records)
         table = self.table(element)
         rows = [self.record_to_row(r) for r in records]
         key = [c.name for c in table.primary_key.columns]
@@ -149,6 +150,21 @@ class DimensionRecordStorage:
         if cache is not None:
             for record in records:
                 cache.pop(self._cache_key(element, record), None)
+
+    @staticmethod
+    def _check_mandatory_fields(element: DimensionElement, records: Sequence[DimensionRecord]) -> None:
+        """Raise a clear error for a record lacking a value its table requires (NOT NULL)."""
+        mandatory = [f.name for f in element.RecordClass.fields if not f.nullable and f.type != "timespan"]
+        for record in records:
+            missing = [name for name in mandatory if getattr(record, name) is None]
+            if missing:
+                implied = {d.name for d in element.implied}
+                what = [f"{name} (the {name} dimension it implies)" if name in implied else name
+                        for name in missing]
+                raise DataIdValueError(
+                    f"Cannot insert {element.name} record {record.dataId}: it has no value for "
+                    f"{', '.join(what)}, which every {element.name} record needs."
+                )
 
     def _insert_implied_bands(self, element: DimensionElement, records: Sequence[DimensionRecord]) -> None:
         # band's records are the distinct bands of physical_filter, as LSST's band view.
