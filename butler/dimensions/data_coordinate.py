@@ -140,7 +140,7 @@ class DataCoordinate(Mapping[str, Any]):
                 if key in group and key not in values:
                     values[key] = value
         try:
-            required = tuple(_normalize(universe, k, values[k]) for k in group.required)
+            required = tuple(normalize_value(universe, k, values[k]) for k in group.required)
         except KeyError as err:
             missing = [k for k in group.required if k not in values]
             raise DimensionNameError(
@@ -148,7 +148,7 @@ class DataCoordinate(Mapping[str, Any]):
                 f"of {group}."
             ) from err
         if group.implied and all(k in values for k in group.implied):
-            full = required + tuple(_normalize(universe, k, values[k]) for k in group.implied)
+            full = required + tuple(normalize_value(universe, k, values[k]) for k in group.implied)
             use_records = records if records and all(e in records for e in group.elements) else None
             return cls(group, full, use_records)
         return cls(group, required)
@@ -318,7 +318,8 @@ def _is_dimension(universe: DimensionUniverse, name: str) -> bool:
     return isinstance(universe[name], Dimension)
 
 
-def _normalize(universe: DimensionUniverse, name: str, value: Any) -> Any:
+def normalize_value(universe: DimensionUniverse, name: str, value: Any) -> Any:
+    """A data ID value converted to the type of the dimension's key (``DataIdValueError`` if it cannot be)."""
     pytype = universe[name].primary_key.pytype  # type: ignore[attr-defined]
     if value is None or type(value) is pytype:
         return value

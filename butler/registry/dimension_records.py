@@ -17,6 +17,7 @@ from ..dimensions import (
     DimensionRecord,
     DimensionUniverse,
 )
+from ..dimensions.data_coordinate import normalize_value
 from ..errors import ConflictingDefinitionError, DataIdValueError, DimensionNameError, InconsistentDataIdError
 from ..timespan import Timespan
 from .database import Database
@@ -341,9 +342,13 @@ class DimensionRecordStorage:
             raise InconsistentDataIdError(f"Data ID gives {key}={values[key]!r} but also implies {key}={value!r}.")
         values[key] = value
 
-    def expand(self, data_id: DataCoordinate, records: Mapping[str, DimensionRecord | None] | None = None
-               ) -> DataCoordinate:
+    def expand(self, data_id: DataCoordinate, records: Mapping[str, DimensionRecord | None] | None = None,
+               implied: Mapping[str, Any] | None = None) -> DataCoordinate:
         """Fill implied values and attach records; check that every value has a record.
+
+        ``implied`` holds implied values the caller was given for a data ID
+        that is not full (e.g. ``physical_filter`` with only ``visit``); they
+        are checked against the records like the values of a full data ID.
 
         Raises
         ------
@@ -356,6 +361,9 @@ class DimensionRecordStorage:
             return data_id
         group: DimensionGroup = data_id.dimensions
         known = dict(data_id.mapping)
+        for name, value in (implied or {}).items():
+            if name in group.implied and name not in known and value is not None:
+                known[name] = normalize_value(self._universe, name, value)
         found: dict[str, DimensionRecord | None] = dict(records) if records else {}
         pending = list(group.required) + list(group.implied)
         while pending:

@@ -201,7 +201,10 @@ class Registry:
         defaults = self.defaults.data_id(self.dimensions) if withDefaults else None
         data_id = DataCoordinate.standardize(values, dimensions=dimensions, universe=self.dimensions,
                                              defaults=defaults)
-        return self.dimension_records.expand(data_id, records)
+        # Implied values given without all the others are dropped by standardize;
+        # hand them over so that expansion checks them against the records.
+        implied = {k: values[k] for k in data_id.dimensions.implied if k in values}
+        return self.dimension_records.expand(data_id, records, implied)
 
     # Dataset types -----------------------------------------------------------
 
