@@ -17,6 +17,7 @@ from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, DimensionElement, DimensionGroup, DimensionRecord, DimensionUniverse
 from ..errors import (
     CollectionTypeError,
+    DataIdValueError,
     DatasetTypeError,
     MissingCollectionError,
     MissingDatasetTypeError,
@@ -396,12 +397,17 @@ class Registry:
         """Find-first search for one dataset; `None` if there is none.
 
         For a calibration dataset type the validity time comes from
-        ``timespan`` or from the data ID's exposure/visit records.
+        ``timespan`` or from the data ID's exposure/visit records.  A data ID
+        value that has no dimension record finds nothing (`None`).
         """
         record, dataset_type = self._resolve_dataset_type(datasetType)
         search_path = self._search_path(collections)
-        data_id = self.expandDataId(dataId, **kwargs) if (dataId is not None or kwargs) else \
-            DataCoordinate.make_empty(self.dimensions)
+        try:
+            data_id = self.expandDataId(dataId, **kwargs) if (dataId is not None or kwargs) else \
+                DataCoordinate.make_empty(self.dimensions)
+        except DataIdValueError:
+            # A value with no dimension record: no dataset can have it (as in LSST).
+            return None
         if timespan is None and dataset_type.isCalibration() and data_id.hasRecords():
             timespan = data_id.timespan
         lookup_id = data_id.subset(dataset_type.dimensions) if data_id.dimensions != dataset_type.dimensions else data_id
