@@ -37,6 +37,18 @@ class DimensionRecord:
     _dimension_fields: ClassVar[tuple[tuple[str, str], ...]]  # (dimension name, field name)
 
     def __init__(self, **kwargs: Any):
+        element = self.definition
+        if isinstance(element, Dimension) and element.name in kwargs and element.name not in self.field_names:
+            # As in LSST, a record accepts its dimension's name for its key: detector=3 for id=3.
+            alias = kwargs.pop(element.name)
+            key = element.primary_key.name
+            if kwargs.get(key) is None:
+                kwargs[key] = alias
+            elif alias is not None and alias != kwargs[key]:
+                raise ValueError(
+                    f"Inconsistent values for the key of a {element.name} record: "
+                    f"{key}={kwargs[key]!r} but {element.name}={alias!r}."
+                )
         for spec in self.fields:
             value = kwargs.pop(spec.name, None)
             if value is None and spec.name in self._required_fields:
@@ -49,15 +61,10 @@ class DimensionRecord:
                 value = _coerce(spec, value)
             object.__setattr__(self, spec.name, value)
         if kwargs:
-            # LSST lets a record carry its own dimension name as an alias of the key.
-            own = kwargs.pop(self.definition.name, None)
-            if own is not None and isinstance(self.definition, Dimension):
-                object.__setattr__(self, self.definition.primary_key.name, own)
-            if kwargs:
-                raise TypeError(
-                    f"Unknown field(s) {sorted(kwargs)} for a {self.definition.name} record; "
-                    f"valid fields are {list(self.field_names)}."
-                )
+            raise TypeError(
+                f"Unknown field(s) {sorted(kwargs)} for a {self.definition.name} record; "
+                f"valid fields are {list(self.field_names)}."
+            )
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
