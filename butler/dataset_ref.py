@@ -150,8 +150,8 @@ class DatasetRef:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DatasetRef):
             return NotImplemented
-        return (self.id == other.id and self.datasetType == other.datasetType and self.dataId == other.dataId
-                and self.run == other.run)
+        # As in LSST: type, data ID and ID; the RUN is not compared.
+        return self.id == other.id and self.datasetType == other.datasetType and self.dataId == other.dataId
 
     def __hash__(self) -> int:
         return hash((self.datasetType.name, self.dataId, self.id))
