@@ -17,9 +17,9 @@ _NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)*$")
 
 
 def _get_storage_class(name: str) -> StorageClass:
-    from .storage_class import StorageClassFactory
+    from .storage_class import get_storage_class_factory
 
-    return StorageClassFactory().getStorageClass(name)
+    return get_storage_class_factory().getStorageClass(name)
 
 
 class DatasetType:
