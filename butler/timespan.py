@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = ["Timespan", "time_to_nsec", "nsec_to_time", "NSEC_MIN", "NSEC_MAX"]
 
+from collections.abc import Iterator
 from typing import Any
 
 import astropy.time
@@ -64,7 +65,10 @@ class Timespan:
     ----------
     begin, end : `astropy.time.Time` or `None`
         Bounds; `None` means unbounded on that side.  ISO strings are accepted
-        and read as TAI.  An interval whose begin is not before its end is empty.
+        and read as TAI.  An interval whose begin is after its end is empty.
+    padInstantaneous : `bool`, optional
+        If ``begin == end``, make the timespan ``[begin, begin + 1 ns)`` (the
+        default, as in LSST) rather than empty.
 
     Examples
     --------
@@ -77,9 +81,12 @@ class Timespan:
 
     __slots__ = ("_nsec",)
 
-    def __init__(self, begin: Any, end: Any, *, _nsec: tuple[int, int] | None = None):
+    def __init__(self, begin: Any, end: Any, padInstantaneous: bool = True,
+                 _nsec: tuple[int, int] | None = None):
         if _nsec is None:
             _nsec = (_to_nsec(begin, NSEC_MIN), _to_nsec(end, NSEC_MAX))
+            if _nsec[0] == _nsec[1] and padInstantaneous:
+                _nsec = (_nsec[0], _nsec[0] + 1)
         if _nsec[0] >= _nsec[1]:
             _nsec = (NSEC_MAX, NSEC_MIN)
         self._nsec = _nsec
@@ -99,6 +106,16 @@ class Timespan:
         """Return the shortest timespan that contains ``time`` (one nanosecond)."""
         nsec = time_to_nsec(time)
         return cls(None, None, _nsec=(nsec, nsec + 1))
+
+    @classmethod
+    def from_day_obs(cls, day_obs: int, offset: int = 0) -> Timespan:
+        """The 24 hours from TAI midnight of ``day_obs`` (``YYYYMMDD``), shifted by ``offset`` seconds."""
+        if not 1970_01_01 <= day_obs <= 9999_12_31:
+            raise ValueError(f"day_obs must be an integer YYYYMMDD from 1970 on, not {day_obs!r}.")
+        text = str(day_obs)
+        start = astropy.time.Time(f"{text[:4]}-{text[4:6]}-{text[6:]}T00:00:00", format="isot", scale="tai")
+        begin = time_to_nsec(start) + offset * 1_000_000_000
+        return cls(None, None, _nsec=(begin, begin + _NSEC_PER_DAY))
 
     @property
     def nsec(self) -> tuple[int, int]:
@@ -139,6 +156,18 @@ class Timespan:
         begin = max([self._nsec[0], *(o._nsec[0] for o in others)])
         end = min([self._nsec[1], *(o._nsec[1] for o in others)])
         return Timespan.from_nsec(begin, end)
+
+    def difference(self, other: Timespan) -> Iterator[Timespan]:
+        """Yield the (zero, one or two) non-empty parts of this timespan outside ``other``."""
+        common = self.intersection(other)
+        if common.isEmpty():
+            if not self.isEmpty():
+                yield self
+            return
+        if common._nsec[0] > self._nsec[0]:
+            yield Timespan.from_nsec(self._nsec[0], common._nsec[0])
+        if common._nsec[1] < self._nsec[1]:
+            yield Timespan.from_nsec(common._nsec[1], self._nsec[1])
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timespan):
