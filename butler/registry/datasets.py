@@ -241,7 +241,9 @@ class DatasetStorage:
             for collection_key, dataset_id, run_key in rows:
                 hits.setdefault(collection_key, []).append((dataset_id, run_key))
         for collection in search_path:
-            found = hits.get(collection.key)
+            # One dataset certified over several ranges that all overlap the
+            # timespan is one match, not an ambiguity.
+            found = list(dict.fromkeys(hits.get(collection.key, ())))
             if not found:
                 continue
             if len(found) > 1:
