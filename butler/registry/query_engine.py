@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["QueryEngine", "QueryBuilder"]
 
+import dataclasses
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,7 @@ from ..dataset_ref import DatasetRef
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, Dimension, DimensionElement, DimensionGroup, DimensionRecord
 from ..errors import InvalidQueryError
-from ..queries.expression_tree import Node
+from ..queries.expression_tree import BindName, Identifier, Node
 from ..queries.parser import parse_where
 from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
 from .collections import CollectionRecord
@@ -299,6 +300,31 @@ def _needed_dimensions(registry: Registry, identifiers: Iterable[str], base: Dim
     return group, elements
 
 
+def _bind_identifiers(node: Node, names: frozenset[str]) -> Node:
+    """Turn identifiers that name bind values into bind parameters.
+
+    LSST writes bind parameters as bare names (``visit = my_visit`` with
+    ``bind={"my_visit": 3}``), and a bind value takes precedence over a
+    dimension or field of the same name; ``:my_visit`` works too.
+    """
+    if isinstance(node, Identifier):
+        return BindName(node.name, start=node.start, end=node.end) if node.name in names else node
+    changes: dict[str, Any] = {}
+    for spec in dataclasses.fields(node):  # type: ignore[arg-type]
+        value = getattr(node, spec.name)
+        if isinstance(value, Node):
+            new = _bind_identifiers(value, names)
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            new = tuple(_bind_identifiers(v, names) if isinstance(v, Node) else v for v in value)
+            if all(a is b for a, b in zip(new, value)):
+                new = value
+        else:
+            continue
+        if new is not value:
+            changes[spec.name] = new
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
+
+
 class QueryEngine:
     """Answers the registry's query methods."""
 
@@ -320,10 +346,13 @@ class QueryEngine:
         return values
 
     def _prepare(self, base: DimensionGroup, data_id: Any, where: str, kwargs: Mapping[str, Any],
-                 dataset_type: DatasetType | None, extra_elements: Iterable[str] = ()
+                 dataset_type: DatasetType | None, extra_elements: Iterable[str] = (),
+                 bind: Mapping[str, Any] | None = None,
                  ) -> tuple[QueryBuilder, Node | None, dict[str, Any]]:
         values = self._standardize_data_id(data_id, kwargs)
         tree = parse_where(where) if where else None
+        if tree is not None and bind:
+            tree = _bind_identifiers(tree, frozenset(bind))
         identifiers = referenced_identifiers(tree)
         universe = self.registry.dimensions
         data_id_dims = {k for k in values if isinstance(universe[k], Dimension)}
@@ -338,7 +367,8 @@ class QueryEngine:
         registry = self.registry
         search_path = registry._search_path(collections)
         parent_type = registry.dataset_types.find(dataset_type.nameAndComponent()[0]).dataset_type
-        builder, tree, values = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type)
+        builder, tree, values = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type,
+                                              bind=bind)
         needed = values.pop("__needed__")
         builder.join_dataset_search(parent_type, search_path, find_first)
         builder.join_dimensions(needed)
@@ -410,7 +440,7 @@ class QueryEngine:
             for item in [datasets] if isinstance(datasets, (str, DatasetType)) else list(datasets):
                 dataset_dims = dataset_dims.union(self.registry.getDatasetType(
                     item if isinstance(item, str) else item.name).dimensions)
-        builder, tree, values = self._prepare(dataset_dims, data_id, where, kwargs, None)
+        builder, tree, values = self._prepare(dataset_dims, data_id, where, kwargs, None, bind=bind)
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
@@ -427,7 +457,8 @@ class QueryEngine:
         if not element.has_own_table:
             raise InvalidQueryError(f"{element.name} has no records to query.")
         base = self.registry.dimensions.conform([d.name for d in element.required])
-        builder, tree, values = self._prepare(base, data_id, where, kwargs, None, extra_elements=[element.name])
+        builder, tree, values = self._prepare(base, data_id, where, kwargs, None, extra_elements=[element.name],
+                                              bind=bind)
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
