@@ -14,6 +14,7 @@ __all__ = ["QueryEngine", "QueryBuilder"]
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from ..errors import InvalidQueryError
 from ..queries.expression_tree import BindName, Identifier, Node
 from ..queries.parser import parse_where
 from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
-from .collections import CollectionRecord
+from .collections import CollectionRecord, _is_pattern
 from .dimension_records import DimensionRecordStorage
 
 if TYPE_CHECKING:
@@ -300,6 +301,14 @@ def _needed_dimensions(registry: Registry, identifiers: Iterable[str], base: Dim
     return group, elements
 
 
+def _has_pattern(collections: Any) -> bool:
+    if collections is None:
+        return False
+    if isinstance(collections, (str, re.Pattern)):
+        collections = [collections]
+    return any(_is_pattern(c) for c in collections)
+
+
 def _bind_identifiers(node: Node, names: frozenset[str]) -> Node:
     """Turn identifiers that name bind values into bind parameters.
 
@@ -365,6 +374,12 @@ class QueryEngine:
                  order_by: Sequence[str] = (), limit: int | None = None) -> list[DatasetRef]:
         """Datasets of one type in the collections, matching the constraints."""
         registry = self.registry
+        if find_first and _has_pattern(collections):
+            # A pattern has no search order, so "first" would be arbitrary (LSST refuses it too).
+            raise InvalidQueryError(
+                f"Cannot use wildcards in collections when find_first=True (given {collections!r}); "
+                "list the collections in search order, or pass find_first=False."
+            )
         search_path = registry._search_path(collections)
         parent_type = registry.dataset_types.find(dataset_type.nameAndComponent()[0]).dataset_type
         builder, tree, values = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type,
