@@ -1,0 +1,841 @@
+"""Translate a parsed ``where`` expression into a SQLAlchemy boolean expression.
+
+The translator knows nothing about registries: every identifier is handed to
+a `ColumnResolver`, which returns the SQL column (or pair of columns, for a
+timespan) and its logical type.  Typical use by a query builder::
+
+    tree = parse_where(where)
+    for name in referenced_identifiers(tree):
+        ...  # join whatever tables provide ``name``
+    clause = ExpressionTranslator(resolver, bind).translate(tree, source=where)
+
+Times are compared in the database as integer TAI nanoseconds since
+1970-01-01T00:00:00 TAI; timespans are half-open ``[begin, end)`` pairs of
+such integers.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ColumnResolver",
+    "ColumnType",
+    "ExpressionTranslator",
+    "ResolvedColumn",
+    "SpatialColumnResolver",
+    "referenced_identifiers",
+]
+
+import datetime
+import numbers
+import operator
+import uuid
+from collections.abc import Callable, Mapping, Set
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import astropy.time
+import sqlalchemy
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from ..timespan import NSEC_MAX, NSEC_MIN, Timespan, time_to_nsec
+from .errors import InvalidQueryError, describe_location
+from .expression_tree import (
+    BinaryOp,
+    BindName,
+    FloatLiteral,
+    GlobNode,
+    Identifier,
+    IntLiteral,
+    IsIn,
+    Node,
+    NodeVisitor,
+    NullLiteral,
+    RangeLiteral,
+    SpatialNode,
+    StringLiteral,
+    TimeLiteral,
+    TupleNode,
+    UnaryOp,
+    UuidLiteral,
+    walk,
+)
+from .parser import parse_where
+
+ColumnType = Literal["int", "float", "string", "bool", "timestamp", "timespan", "region", "uuid", "datetime"]
+"""Logical type of a resolved column.
+
+``timestamp`` is an integer of TAI nanoseconds since 1970-01-01T00:00:00 TAI;
+``timespan`` is a ``[begin, end)`` pair of such integers; ``datetime`` is a
+SQL date-time column holding UTC.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedColumn:
+    """What an identifier in an expression stands for in SQL.
+
+    Parameters
+    ----------
+    column : `sqlalchemy.sql.ColumnElement` or `None`
+        The column expression; may be `None` for a timespan.
+    type : `ColumnType`
+        Logical type of the column.
+    timespan_begin, timespan_end : `sqlalchemy.sql.ColumnElement`, optional
+        Inclusive begin and exclusive end of a ``timespan``, in TAI
+        nanoseconds; required for, and only for, timespans.
+    """
+
+    column: ColumnElement[Any] | None
+    type: ColumnType
+    timespan_begin: ColumnElement[Any] | None = None
+    timespan_end: ColumnElement[Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.type == "timespan":
+            if self.timespan_begin is None or self.timespan_end is None:
+                raise ValueError("a timespan column needs timespan_begin and timespan_end")
+        elif self.column is None:
+            raise ValueError(f"a {self.type} column needs a column expression")
+
+
+class ColumnResolver(Protocol):
+    """Maps identifiers in an expression to SQL columns."""
+
+    def resolve_identifier(self, name: str, node: Node) -> ResolvedColumn:
+        """Return the column an identifier refers to.
+
+        Parameters
+        ----------
+        name : `str`
+            The identifier as written, e.g. ``"visit"`` or
+            ``"visit.timespan.begin"``.
+        node : `Node`
+            The identifier's node, for the position in error messages.
+
+        Returns
+        -------
+        column : `ResolvedColumn`
+            The column and its logical type.
+
+        Raises
+        ------
+        InvalidQueryError
+            Raised if the name is unknown or ambiguous.
+        """
+        ...
+
+
+@runtime_checkable
+class SpatialColumnResolver(ColumnResolver, Protocol):
+    """A resolver that can also turn ``region OVERLAPS <region>`` into SQL."""
+
+    def spatial_constraint(
+        self, column: ResolvedColumn, region: Node, bind: Mapping[str, Any]
+    ) -> ColumnElement[bool]:
+        """Return SQL that is true where ``column`` overlaps ``region``.
+
+        Parameters
+        ----------
+        column : `ResolvedColumn`
+            A column of type ``region``.
+        region : `Node`
+            A `SpatialNode` (``POINT(...)``, ``CIRCLE(...)``, ...), a
+            `BindName` bound to a region object, or an `Identifier` of
+            another region column.
+        bind : `~collections.abc.Mapping` [ `str`, `object` ]
+            Bind values, for `BindName` nodes in or as ``region``.
+
+        Returns
+        -------
+        clause : `sqlalchemy.sql.ColumnElement` [ `bool` ]
+            The constraint.
+        """
+        ...
+
+
+def referenced_identifiers(node: Node | None) -> set[str]:
+    """Return the names of all identifiers in a tree, without resolving them.
+
+    Parameters
+    ----------
+    node : `Node` or `None`
+        Root of a parsed expression (`None` for an empty one).
+
+    Returns
+    -------
+    names : `set` [ `str` ]
+        Identifier names as written, e.g. ``{"visit", "visit.timespan"}``;
+        bind parameters and function names are not included.
+    """
+    if node is None:
+        return set()
+    return {n.name for n in walk(node) if isinstance(n, Identifier)}
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_MIRRORED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "%": operator.mod,
+}
+_NUMERIC = frozenset({"int", "float"})
+_POINT_TIMES = frozenset({"timestamp", "time", "datetime"})
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "string": "a string",
+    "bool": "a boolean",
+    "timestamp": "a time such as T'2020-01-01T00:00:00'",
+    "datetime": "a time such as T'2020-01-01T00:00:00'",
+    "uuid": "a UUID such as UUID('...')",
+    "timespan": "a timespan or a time",
+    "region": "a region",
+}
+
+
+@dataclass(slots=True)
+class _Operand:
+    """A translated sub-expression.
+
+    Exactly one representation is used: ``sql`` for anything computed in the
+    database, ``value`` for a Python literal or bind value (kept as Python so
+    SQLAlchemy binds it with the partner column's type), or ``begin``/``end``
+    for timespans (each SQL or an `int` of TAI ns; unbounded sides hold
+    `~butler.timespan.NSEC_MIN` / `~butler.timespan.NSEC_MAX`, as stored).
+    ``type`` extends `ColumnType` with ``time`` (a Python point in time),
+    ``null``, ``sequence`` (a bound collection), ``spatial`` (an AST region)
+    and ``object`` (any other bound value).
+    """
+
+    type: str
+    node: Node
+    origin: str  # "column", "literal", "bind" or "expression", for messages
+    sql: Any = None
+    value: Any = None
+    begin: Any = None
+    end: Any = None
+    resolved: ResolvedColumn | None = None
+
+    @property
+    def is_python(self) -> bool:
+        return self.sql is None and self.type not in ("timespan", "null")
+
+    def describe(self) -> str:
+        if self.origin == "column":
+            return f"{self.type} column '{self.node}'"
+        if self.origin == "bind":
+            return f"bind parameter {self.node} = {self.value!r}"
+        if self.origin == "literal":
+            return f"{self.type} literal {self.node}"
+        return f"{self.type} expression '{self.node}'"
+
+
+class ExpressionTranslator:
+    """Translate expression trees into SQLAlchemy boolean expressions.
+
+    Parameters
+    ----------
+    resolver : `ColumnResolver`
+        Supplies the column for each identifier.  If it also has a
+        ``spatial_constraint`` method (see `SpatialColumnResolver`), region
+        overlaps are delegated to it; otherwise they are rejected.
+    bind : `~collections.abc.Mapping` [ `str`, `object` ], optional
+        Values of ``:name`` bind parameters.  A list, tuple or set value
+        expands into the items of an ``IN (...)`` list.
+
+    Notes
+    -----
+    Each identifier is resolved at most once per translator.
+    """
+
+    def __init__(self, resolver: ColumnResolver, bind: Mapping[str, Any] | None = None):
+        self._resolver = resolver
+        self._bind: Mapping[str, Any] = bind if bind is not None else {}
+        self._resolved: dict[str, ResolvedColumn] = {}
+
+    def translate(self, where: Node | str | None, *, source: str | None = None) -> ColumnElement[bool]:
+        """Translate an expression.
+
+        Parameters
+        ----------
+        where : `Node`, `str` or `None`
+            A parsed tree, or expression text to parse first.  `None` and
+            blank text mean "no constraint".
+        source : `str`, optional
+            The text ``where`` was parsed from, so errors can quote it; not
+            needed when ``where`` is a string.
+
+        Returns
+        -------
+        clause : `sqlalchemy.sql.ColumnElement` [ `bool` ]
+            The constraint; ``true()`` for an empty expression.
+
+        Raises
+        ------
+        ExpressionSyntaxError
+            Raised if ``where`` is text that does not parse.
+        InvalidQueryError
+            Raised for type mismatches, missing bind parameters, unsupported
+            constructs, or by the resolver for unknown identifiers.
+        """
+        if isinstance(where, str):
+            source = where
+            where = parse_where(where)
+        if where is None:
+            return sqlalchemy.true()
+        translation = _Translation(self._resolver, self._bind, self._resolved, source)
+        try:
+            return translation.condition(where)
+        except RecursionError:
+            raise InvalidQueryError("where expression is nested too deeply") from None
+
+
+class _Translation(NodeVisitor[_Operand]):
+    """The state of translating one expression; ``visit`` returns `_Operand`."""
+
+    def __init__(
+        self,
+        resolver: ColumnResolver,
+        bind: Mapping[str, Any],
+        resolved: dict[str, ResolvedColumn],
+        source: str | None,
+    ):
+        self._resolver = resolver
+        self._bind = bind
+        self._resolved = resolved
+        self._source = source
+
+    def condition(self, node: Node) -> ColumnElement[bool]:
+        result = self.visit(node)
+        if result.type != "bool":
+            raise self._error(
+                node, f"the expression must be a condition (true or false), not {result.describe()}"
+            )
+        return self._sql(result)
+
+    # -- helpers ----------------------------------------------------------
+
+    def _error(self, node: Node, message: str) -> InvalidQueryError:
+        if self._source is None:
+            return InvalidQueryError(f"{message} (at column {node.column})")
+        where, excerpt = describe_location(self._source, node.start)
+        return InvalidQueryError(f"Invalid where expression at {where}: {message}\n{excerpt}")
+
+    def _sql(self, operand: _Operand) -> Any:
+        """Return a SQL expression for a scalar operand."""
+        if operand.sql is not None:
+            return operand.sql
+        if operand.type == "bool":
+            return sqlalchemy.true() if operand.value else sqlalchemy.false()
+        if operand.type == "time":
+            return sqlalchemy.literal(self._tai_nsec(operand))
+        return sqlalchemy.literal(operand.value)
+
+    def _tai_nsec(self, operand: _Operand) -> int:
+        try:
+            nsec = time_to_nsec(operand.value)
+        except (ValueError, ArithmeticError):
+            nsec = None
+        if nsec is None or not _INT64_MIN <= nsec <= _INT64_MAX:
+            raise self._error(
+                operand.node, f"time {operand.node} is outside the range the database can store"
+            )
+        return nsec
+
+    def _utc_datetime(self, operand: _Operand) -> datetime.datetime:
+        try:
+            return operand.value.utc.to_datetime()
+        except (ValueError, ArithmeticError):
+            raise self._error(
+                operand.node, f"time {operand.node} cannot be expressed as a date-time"
+            ) from None
+
+    def _bool(self, node: Node) -> Any:
+        operand = self.visit(node)
+        if operand.type != "bool":
+            raise self._error(node, f"expected a condition (true or false), got {operand.describe()}")
+        return self._sql(operand)
+
+    def _condition(self, node: Node, sql: Any) -> _Operand:
+        return _Operand("bool", node, "expression", sql=sql)
+
+    def _type_mismatch(self, node: Node, a: _Operand, b: _Operand, context: str) -> InvalidQueryError:
+        expecting, offending = (b, a) if b.origin == "column" and a.origin != "column" else (a, b)
+        expected = _EXPECTED.get(expecting.type, f"a {expecting.type} value")
+        return self._error(
+            offending.node,
+            f"{expecting.describe()} cannot be {context} {offending.describe()}; expected {expected}",
+        )
+
+    # -- leaves -----------------------------------------------------------
+
+    def visit_IntLiteral(self, node: IntLiteral) -> _Operand:
+        return _Operand("int", node, "literal", value=node.value)
+
+    def visit_FloatLiteral(self, node: FloatLiteral) -> _Operand:
+        return _Operand("float", node, "literal", value=node.value)
+
+    def visit_StringLiteral(self, node: StringLiteral) -> _Operand:
+        return _Operand("string", node, "literal", value=node.value)
+
+    def visit_TimeLiteral(self, node: TimeLiteral) -> _Operand:
+        return _Operand("time", node, "literal", value=node.value)
+
+    def visit_UuidLiteral(self, node: UuidLiteral) -> _Operand:
+        return _Operand("uuid", node, "literal", value=node.value)
+
+    def visit_NullLiteral(self, node: NullLiteral) -> _Operand:
+        return _Operand("null", node, "literal")
+
+    def visit_RangeLiteral(self, node: RangeLiteral) -> _Operand:
+        raise self._error(node, f"range {node} is only allowed inside IN (...)")
+
+    def visit_Identifier(self, node: Identifier) -> _Operand:
+        resolved = self._resolved.get(node.name)
+        if resolved is None:
+            resolved = self._resolver.resolve_identifier(node.name, node)
+            self._resolved[node.name] = resolved
+        if resolved.type == "timespan":
+            return _Operand(
+                "timespan",
+                node,
+                "column",
+                begin=resolved.timespan_begin,
+                end=resolved.timespan_end,
+                resolved=resolved,
+            )
+        return _Operand(resolved.type, node, "column", sql=resolved.column, resolved=resolved)
+
+    def visit_BindName(self, node: BindName) -> _Operand:
+        try:
+            value = self._bind[node.name]
+        except KeyError:
+            given = ", ".join(sorted(f":{name}" for name in self._bind)) or "none"
+            raise self._error(
+                node, f"bind parameter :{node.name} has no value; bind values were given for: {given}"
+            ) from None
+        return _bind_operand(node, value)
+
+    # -- operators --------------------------------------------------------
+
+    def visit_UnaryOp(self, node: UnaryOp) -> _Operand:
+        if node.op == "NOT":
+            return self._condition(node, sqlalchemy.not_(self._bool(node.operand)))
+        operand = self.visit(node.operand)
+        if operand.type not in _NUMERIC:
+            raise self._error(node, f"unary {node.op!r} needs a number, not {operand.describe()}")
+        if node.op == "+":
+            return operand
+        if operand.is_python:
+            return _Operand(operand.type, node, "expression", value=-operand.value)
+        return _Operand(operand.type, node, "expression", sql=-operand.sql)
+
+    def visit_BinaryOp(self, node: BinaryOp) -> _Operand:
+        if node.op in ("AND", "OR"):
+            return self._logical(node)
+        if node.op == "OVERLAPS":
+            return self._overlaps(node)
+        lhs = self.visit(node.lhs)
+        rhs = self.visit(node.rhs)
+        if node.op in _ARITHMETIC:
+            return self._arithmetic(node, lhs, rhs)
+        return self._compare(node, node.op, lhs, rhs)
+
+    def _logical(self, node: BinaryOp) -> _Operand:
+        # Flatten chains iteratively: generated "a OR b OR ..." strings can
+        # be far deeper than Python's recursion limit.
+        terms: list[Node] = []
+        stack: list[Node] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, BinaryOp) and current.op == node.op:
+                stack.extend((current.rhs, current.lhs))
+            else:
+                terms.append(current)
+        clauses = [self._bool(term) for term in terms]
+        combine = sqlalchemy.and_ if node.op == "AND" else sqlalchemy.or_
+        return self._condition(node, combine(*clauses))
+
+    def _arithmetic(self, node: BinaryOp, lhs: _Operand, rhs: _Operand) -> _Operand:
+        # PostgreSQL has no floating-point "%"; SQLite would truncate to integers.
+        allowed, wanted = (("int",), "integers") if node.op == "%" else (_NUMERIC, "numbers")
+        for operand in (lhs, rhs):
+            if operand.type not in allowed:
+                raise self._error(
+                    operand.node, f"operator {node.op!r} needs {wanted}, not {operand.describe()}"
+                )
+        result_type = "int" if lhs.type == rhs.type == "int" and node.op != "/" else "float"
+        left: Any = lhs.sql if lhs.sql is not None else lhs.value
+        right: Any = rhs.sql if rhs.sql is not None else rhs.value
+        if node.op in ("/", "%"):
+            if rhs.is_python and rhs.value == 0:
+                raise self._error(rhs.node, "division by zero")
+            if not rhs.is_python:
+                # A zero divisor then gives NULL (no match) on every database
+                # instead of aborting the whole query on PostgreSQL.
+                right = sqlalchemy.func.nullif(right, 0)
+        if lhs.is_python and rhs.is_python:
+            left = sqlalchemy.literal(left)
+        return _Operand(result_type, node, "expression", sql=_ARITHMETIC[node.op](left, right))
+
+    def _compare(self, node: Node, op: str, lhs: _Operand, rhs: _Operand) -> _Operand:
+        if lhs.type == "null" or rhs.type == "null":
+            return self._compare_null(node, op, lhs, rhs)
+        if lhs.type == "timespan" or rhs.type == "timespan":
+            return self._compare_timespan(node, op, lhs, rhs)
+        for operand in (lhs, rhs):
+            if operand.type in ("region", "spatial", "sequence", "object"):
+                raise self._error(operand.node, f"{operand.describe()} cannot be compared with {op!r}")
+        left, right = self._coerce_pair(node, lhs, rhs, "compared with")
+        if not isinstance(left, ColumnElement) and not isinstance(right, ColumnElement):
+            left = sqlalchemy.literal(left)
+        return self._condition(node, _COMPARISONS[op](left, right))
+
+    def _coerce_pair(self, node: Node, lhs: _Operand, rhs: _Operand, context: str) -> tuple[Any, Any]:
+        """Check two scalar operands are comparable and return their SQL/Python values."""
+        if lhs.type in _POINT_TIMES and rhs.type in _POINT_TIMES:
+            return self._time_value(lhs, rhs), self._time_value(rhs, lhs)
+        compatible = lhs.type == rhs.type or (lhs.type in _NUMERIC and rhs.type in _NUMERIC)
+        if not compatible:
+            raise self._type_mismatch(node, lhs, rhs, context)
+        return (
+            lhs.sql if lhs.sql is not None else lhs.value,
+            rhs.sql if rhs.sql is not None else rhs.value,
+        )
+
+    def _time_value(self, operand: _Operand, partner: _Operand) -> Any:
+        """Express a point in time in the storage type of its partner."""
+        if operand.type != "time":
+            if operand.type != partner.type and partner.type != "time":
+                raise self._type_mismatch(operand.node, partner, operand, "compared with")
+            return operand.sql
+        if partner.type == "datetime":
+            return self._utc_datetime(operand)
+        return self._tai_nsec(operand)
+
+    def _compare_null(self, node: Node, op: str, lhs: _Operand, rhs: _Operand) -> _Operand:
+        other = rhs if lhs.type == "null" else lhs
+        if op not in ("=", "!="):
+            raise self._error(node, f"NULL can only be compared with '=' or '!=', not {op!r}")
+        if other.type == "null":
+            raise self._error(node, "comparing NULL with NULL is always undefined")
+        if other.type == "timespan":
+            # Both bounds absent is the only way to store "no timespan".
+            parts = [b for b in (other.begin, other.end) if isinstance(b, ColumnElement)]
+            if not parts:
+                raise self._error(other.node, f"{other.describe()} is never NULL")
+            clause: Any = sqlalchemy.and_(*(p.is_(None) for p in parts))
+        elif other.type in ("spatial", "sequence", "object"):
+            raise self._error(other.node, f"{other.describe()} cannot be compared with NULL")
+        else:
+            clause = self._sql(other).is_(None)
+        return self._condition(node, sqlalchemy.not_(clause) if op == "!=" else clause)
+
+    def _compare_timespan(self, node: Node, op: str, lhs: _Operand, rhs: _Operand) -> _Operand:
+        if lhs.type != "timespan":
+            return self._compare_timespan(node, _MIRRORED[op], rhs, lhs)
+        if rhs.type == "timespan":
+            left, right = lhs, rhs
+
+            def same() -> Any:
+                return sqlalchemy.and_(
+                    _cmp(operator.eq, left.begin, right.begin), _cmp(operator.eq, left.end, right.end)
+                )
+
+            conditions = {
+                "=": same,
+                "!=": lambda: sqlalchemy.not_(same()),
+                "<": lambda: _cmp(operator.le, left.end, right.begin),
+                ">": lambda: _cmp(operator.ge, left.begin, right.end),
+            }
+        elif rhs.type in ("time", "timestamp"):
+            point = self._nsec(rhs)
+            conditions = {
+                "<": lambda: _cmp(operator.le, lhs.end, point),
+                ">": lambda: _cmp(operator.gt, lhs.begin, point),
+            }
+        else:
+            raise self._type_mismatch(node, lhs, rhs, "compared with")
+        build = conditions.get(op)
+        if build is None:
+            supported = ", ".join(repr(o) for o in conditions)
+            raise self._error(
+                node, f"{op!r} is not defined between {lhs.describe()} and {rhs.describe()}; use {supported}"
+            )
+        return self._condition(node, build())
+
+    # -- time intervals ---------------------------------------------------
+
+    def _nsec(self, operand: _Operand, unbounded: int | None = None) -> Any:
+        """TAI ns of a point in time (SQL or `int`); NULL means ``unbounded`` if given."""
+        if operand.type == "null" and unbounded is not None:
+            return unbounded
+        if operand.type == "time":
+            return self._tai_nsec(operand)
+        if operand.type == "timestamp":
+            return operand.sql
+        raise self._error(
+            operand.node, f"expected a time such as T'2020-01-01T00:00:00', got {operand.describe()}"
+        )
+
+    def _interval(self, operand: _Operand) -> tuple[Any, Any]:
+        """``[begin, end)`` of a timespan, or ``[t, t + 1ns)`` of a time point."""
+        if operand.type == "timespan":
+            return operand.begin, operand.end
+        point = self._nsec(operand)
+        return point, point + 1
+
+    def visit_TupleNode(self, node: TupleNode) -> _Operand:
+        first, second = (self.visit(item) for item in node.items)
+        begin, end = self._nsec(first, NSEC_MIN), self._nsec(second, NSEC_MAX)
+        return _Operand("timespan", node, "literal", begin=begin, end=end)
+
+    def _overlaps(self, node: BinaryOp) -> _Operand:
+        lhs = self.visit(node.lhs)
+        rhs = self.visit(node.rhs)
+        spatial = ("region", "spatial", "object")
+        if lhs.type in spatial or rhs.type in spatial:
+            return self._spatial_overlaps(node, lhs, rhs)
+        temporal = ("timespan", "time", "timestamp")
+        for operand in (lhs, rhs):
+            if operand.type not in temporal:
+                raise self._error(
+                    operand.node,
+                    f"OVERLAPS needs timespans, times or regions on both sides, not {operand.describe()}",
+                )
+        begin1, end1 = self._interval(lhs)
+        begin2, end2 = self._interval(rhs)
+        return self._condition(
+            node, sqlalchemy.and_(_cmp(operator.lt, begin1, end2), _cmp(operator.lt, begin2, end1))
+        )
+
+    def _spatial_overlaps(self, node: BinaryOp, lhs: _Operand, rhs: _Operand) -> _Operand:
+        column, region = (lhs, rhs) if lhs.type == "region" else (rhs, lhs)
+        if column.type != "region" or region.type not in ("region", "spatial", "object"):
+            raise self._error(
+                node, f"OVERLAPS between {lhs.describe()} and {rhs.describe()} is not a region overlap"
+            )
+        spatial_constraint = getattr(self._resolver, "spatial_constraint", None)
+        if spatial_constraint is None:
+            raise InvalidQueryError("spatial constraints are not supported by this query yet")
+        assert column.resolved is not None
+        return self._condition(node, spatial_constraint(column.resolved, region.node, self._bind))
+
+    def _visit_spatial(self, node: SpatialNode) -> _Operand:
+        return _Operand("spatial", node, "literal")
+
+    visit_PointNode = visit_CircleNode = visit_BoxNode = visit_PolygonNode = visit_RegionNode = _visit_spatial
+
+    # -- IN and GLOB ------------------------------------------------------
+
+    def visit_IsIn(self, node: IsIn) -> _Operand:
+        lhs = self.visit(node.lhs)
+        if lhs.type in ("timespan", "time", "timestamp"):
+            clause = self._time_containment(node, lhs)
+        else:
+            clause = self._membership(node, lhs)
+        return self._condition(node, sqlalchemy.not_(clause) if node.negated else clause)
+
+    def _membership(self, node: IsIn, lhs: _Operand) -> Any:
+        if lhs.type in ("null", "region", "spatial", "sequence", "object", "datetime"):
+            raise self._error(node.lhs, f"{lhs.describe()} cannot be tested with IN")
+        target = self._sql(lhs)
+        values: list[Any] = []
+        clauses: list[Any] = []
+        for item_node in node.items:
+            if isinstance(item_node, RangeLiteral):
+                if lhs.type != "int":
+                    raise self._error(item_node, f"a range needs an integer, not {lhs.describe()}")
+                clauses.append(_in_range(target, item_node))
+                continue
+            item = self.visit(item_node)
+            members = item.value if item.type == "sequence" else [item]
+            for member in members:
+                if member.type == "null":
+                    clauses.append(target.is_(None))
+                    continue
+                _, value = self._coerce_pair(node, lhs, member, "compared with")
+                # SQLAlchemy types an expanded IN list from the column, or from
+                # its first value: 2.5 in an integer list would become 2 or 3.
+                if isinstance(value, ColumnElement) or lhs.is_python or member.type != lhs.type:
+                    clauses.append(target == value)
+                else:
+                    values.append(value)
+        if values:
+            clauses.insert(0, target.in_(values))
+        if not clauses:  # an empty bound collection
+            return sqlalchemy.false()
+        return clauses[0] if len(clauses) == 1 else sqlalchemy.or_(*clauses)
+
+    def _time_containment(self, node: IsIn, lhs: _Operand) -> Any:
+        items = [self.visit(item) for item in node.items]  # a range item raises here
+        if len(items) == 1 and items[0].type == "sequence":
+            items = items[0].value
+        if len(items) == 2:
+            begin, end = self._nsec(items[0], NSEC_MIN), self._nsec(items[1], NSEC_MAX)
+        elif len(items) == 1 and items[0].type == "timespan":
+            begin, end = items[0].begin, items[0].end
+        else:
+            raise self._error(
+                node,
+                "IN with a time needs a time range: (T'begin', T'end'), (begin_column, end_column) "
+                "or (timespan_column)",
+            )
+        if lhs.type == "timespan":
+            inner_begin, inner_end = lhs.begin, lhs.end
+        else:
+            inner_begin = inner_end = self._nsec(lhs)
+            return sqlalchemy.and_(_cmp(operator.ge, inner_begin, begin), _cmp(operator.lt, inner_end, end))
+        return sqlalchemy.and_(_cmp(operator.ge, inner_begin, begin), _cmp(operator.le, inner_end, end))
+
+    def visit_GlobNode(self, node: GlobNode) -> _Operand:
+        expression = self.visit(node.expression)
+        if expression.type != "string":
+            raise self._error(node.expression, f"GLOB needs a string column, not {expression.describe()}")
+        pattern = self.visit(node.pattern)
+        if pattern.type != "string":
+            raise self._error(node.pattern, f"GLOB pattern must be a string, not {pattern.describe()}")
+        return self._condition(node, GlobMatch(self._sql(expression), pattern.value))
+
+    def generic_visit(self, node: Node) -> _Operand:
+        raise self._error(node, f"{type(node).__name__} is not supported here")
+
+
+def _bind_operand(node: BindName, value: Any) -> _Operand:
+    """Classify a bind value."""
+    if value is None:
+        return _Operand("null", node, "bind", value=None)
+    if isinstance(value, bool):
+        return _Operand("bool", node, "bind", value=value)
+    if isinstance(value, numbers.Integral):
+        if not _INT64_MIN <= int(value) <= _INT64_MAX:
+            raise InvalidQueryError(f"bind parameter {node} = {value} does not fit in a 64-bit integer")
+        return _Operand("int", node, "bind", value=int(value))
+    if isinstance(value, numbers.Real):
+        return _Operand("float", node, "bind", value=float(value))
+    if isinstance(value, str):
+        return _Operand("string", node, "bind", value=value)
+    if isinstance(value, uuid.UUID):
+        return _Operand("uuid", node, "bind", value=value)
+    if isinstance(value, astropy.time.Time) and value.isscalar:
+        return _Operand("time", node, "bind", value=value)
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        return _Operand("time", node, "bind", value=astropy.time.Time(value, scale="utc"))
+    if isinstance(value, Timespan):
+        begin, end = value.nsec
+        return _Operand("timespan", node, "bind", value=value, begin=begin, end=end)
+    if isinstance(value, list | tuple | Set | range) or type(value).__name__ == "ndarray":
+        members = [_bind_operand(node, item) for item in value]
+        return _Operand("sequence", node, "bind", value=members)
+    return _Operand("object", node, "bind", value=value)
+
+
+def _cmp(compare: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
+    """Compare two TAI-ns bounds, each SQL or `int`."""
+    if not isinstance(a, ColumnElement) and not isinstance(b, ColumnElement):
+        return sqlalchemy.true() if compare(a, b) else sqlalchemy.false()
+    return compare(a, b)
+
+
+def _in_range(target: Any, node: RangeLiteral) -> Any:
+    start, stop, stride = node.start_value, node.stop_value, node.stride
+    if stop < start:
+        return sqlalchemy.false()
+    if start == stop:
+        return target == start
+    clause = sqlalchemy.and_(target >= start, target <= stop)
+    if stride > 1:
+        clause = sqlalchemy.and_(clause, (target - start) % stride == 0)
+    return clause
+
+
+_LIKE_ESCAPE = "/"
+
+
+def glob_to_like(pattern: str) -> str:
+    """Convert a GLOB pattern to a LIKE pattern escaped with ``/``.
+
+    Parameters
+    ----------
+    pattern : `str`
+        ``*`` matches any run of characters, ``?`` any one character, and
+        everything else matches itself.
+
+    Returns
+    -------
+    like : `str`
+        Equivalent pattern for ``LIKE ... ESCAPE '/'``.
+    """
+    out = []
+    for char in pattern:
+        if char == "*":
+            out.append("%")
+        elif char == "?":
+            out.append("_")
+        elif char in ("%", "_", _LIKE_ESCAPE):
+            out.append(_LIKE_ESCAPE + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class GlobMatch(ColumnElement[bool]):
+    """Case-sensitive whole-string match of ``expression`` against a GLOB pattern.
+
+    Renders as ``LIKE ... ESCAPE '/'`` (case-sensitive on PostgreSQL), but as
+    SQLite's native ``GLOB`` on SQLite, whose ``LIKE`` ignores ASCII case.
+
+    Parameters
+    ----------
+    expression : `sqlalchemy.sql.ColumnElement`
+        String-valued expression to test.
+    pattern : `str`
+        The GLOB pattern.
+    """
+
+    __visit_name__ = "butler_glob_match"
+    inherit_cache = True
+    type = sqlalchemy.Boolean()
+    # Render bare (not "... = 1") inside AND/OR on databases without booleans.
+    _is_implicitly_boolean = True
+    _traverse_internals: ClassVar = (
+        ("target", InternalTraversal.dp_clauseelement),
+        ("like_pattern", InternalTraversal.dp_clauseelement),
+        ("glob_pattern", InternalTraversal.dp_clauseelement),
+    )
+
+    def __init__(self, expression: ColumnElement[Any], pattern: str):
+        self.target = expression
+        self.like_pattern = sqlalchemy.literal(glob_to_like(pattern), sqlalchemy.String())
+        # In SQLite's GLOB only "[" needs escaping once * and ? are wildcards.
+        self.glob_pattern = sqlalchemy.literal(pattern.replace("[", "[[]"), sqlalchemy.String())
+
+
+@compiles(GlobMatch)
+def _compile_glob_as_like(element: GlobMatch, compiler: Any, **kw: Any) -> str:
+    # Parenthesised so that a NOT or AND around it cannot regroup it.
+    like = element.target.like(element.like_pattern, escape=_LIKE_ESCAPE)
+    return f"({compiler.process(like, **kw)})"
+
+
+@compiles(GlobMatch, "sqlite")
+def _compile_glob_sqlite(element: GlobMatch, compiler: Any, **kw: Any) -> str:
+    glob = element.target.op("GLOB", is_comparison=True)(element.glob_pattern)
+    return f"({compiler.process(glob, **kw)})"
