@@ -389,4 +389,3 @@ class NodeVisitor(Generic[_T]):
             Always; override to change.
         """
         raise NotImplementedError(f"{type(self).__name__} cannot handle {type(node).__name__} nodes")
-

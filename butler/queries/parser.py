@@ -132,7 +132,9 @@ def parse_time_literal(text: str) -> astropy.time.Time:
     if scale is not None:
         scale = scale.lower()
         if scale not in astropy.time.Time.SCALES:
-            raise ValueError(f"unknown time scale {scale!r}; known scales are {', '.join(astropy.time.Time.SCALES)}")
+            raise ValueError(
+                f"unknown time scale {scale!r}; known scales are {', '.join(astropy.time.Time.SCALES)}"
+            )
     parsed_value: str | float = value
     if _NUMBER.match(value):
         parsed_value = float(value)
@@ -416,7 +418,9 @@ _TERMINAL_NAMES = {
     "COMMA": "','",
     "$END": "end of expression",
 }
-_OPERAND_STARTS = frozenset({"IDENTIFIER", "INT", "FLOAT", "STRING", "TIME", "BIND", "NULL", "LPAR", "SIGN", "NOT"})
+_OPERAND_STARTS = frozenset(
+    {"IDENTIFIER", "INT", "FLOAT", "STRING", "TIME", "BIND", "NULL", "LPAR", "SIGN", "NOT"}
+)
 _OPERATORS = frozenset({"OR", "AND", "COMPARE", "OVERLAPS", "IN", "NOT", "SIGN", "MULTIPLY"})
 
 
@@ -432,7 +436,9 @@ def _describe_expected(expected: set[str]) -> str:
         phrases.append("an operator")
         # After an identifier "(" would open a function call: true but unhelpful.
         remaining -= _OPERATORS | {"LPAR"}
-    names = sorted({_TERMINAL_NAMES.get(name, name) for name in remaining}, key=lambda s: (s.startswith("end"), s))
+    names = sorted(
+        {_TERMINAL_NAMES.get(name, name) for name in remaining}, key=lambda s: (s.startswith("end"), s)
+    )
     phrases.extend(names)
     if not phrases:
         return ""
