@@ -329,6 +329,8 @@ def machine_info() -> dict:
         "machine": platform.machine(),
         "processor": platform.processor(),
         "cpus": os.cpu_count(),
+        # Other work on the machine skews timings; record the load seen when the run ended.
+        "loadavg_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 
