@@ -410,7 +410,6 @@ class Registry:
             return None
         if timespan is None and dataset_type.isCalibration() and data_id.hasRecords():
             timespan = data_id.timespan
-        lookup_id = data_id.subset(dataset_type.dimensions) if data_id.dimensions != dataset_type.dimensions else data_id
         if not data_id.dimensions.issuperset(dataset_type.dimensions):
             missing = set(dataset_type.dimensions.required) - set(data_id.dimensions.names)
             from ..errors import DimensionNameError
@@ -419,6 +418,7 @@ class Registry:
                 f"Data ID {data_id} lacks {sorted(missing)} needed to find a {dataset_type.name} "
                 f"(dimensions {dataset_type.dimensions})."
             )
+        lookup_id = data_id.subset(dataset_type.dimensions) if data_id.dimensions != dataset_type.dimensions else data_id
         ref = self.datasets.find(record, lookup_id, search_path, timespan=timespan)
         if ref is None:
             return None
