@@ -436,6 +436,7 @@ class Butler:
                skip_existing: bool = False) -> None:
         """Add existing files to the repository as datasets (one transaction for all).
 
+        Runs and dataset types that do not exist yet are registered, as LSST does.
         Refs with IDs made by ``DatasetIdGenEnum.DATAID_TYPE_RUN`` make re-ingest idempotent.
 
         Raises
@@ -462,6 +463,8 @@ class Butler:
         with datastore.transaction(), self._db.transaction():
             inserted: set[uuid.UUID] = set()
             for (run, type_name), group in by_run_type.items():
+                registry.registerDatasetType(group[0].datasetType)
+                registry.registerRun(run)
                 record = registry.dataset_types.find(type_name)
                 run_record = registry.collections_manager.find(run)
                 new = registry.datasets.insert(record, run_record, group, ignore_existing_ids=True)
