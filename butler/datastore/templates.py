@@ -55,6 +55,7 @@ class FileTemplateValidationError(ButlerError, ValueError):
 
 
 _SPECIAL_FIELDS = frozenset({"run", "id", "datasetType", "component"})
+_MISSING = object()
 _MANDATORY_FIELDS = frozenset({"run", "id"})
 
 # Characters that cause trouble in file names, shells or URLs (LSST's set,
@@ -68,6 +69,8 @@ def _only_dots(text: str) -> bool:
 
 def _safe_value(text: str, keep_slash: bool) -> str:
     """Make one expanded value safe to use inside a relative path."""
+    if text.isalnum():
+        return text
     text = text.translate(_UNSAFE)
     if not keep_slash:
         text = text.replace("/", "_")
@@ -95,6 +98,8 @@ class _Part:
     conversion: str | None
     optional: bool
     keep_slash: bool
+    simple: str | None = None
+    """The field name when there is one alternate and no record attribute."""
 
 
 def _parse(template: str) -> tuple[_Part, ...]:
@@ -116,8 +121,9 @@ def _parse(template: str) -> tuple[_Part, ...]:
             if not primary or "." in attribute or "[" in name:
                 raise FileTemplateValidationError(f"Template {template!r} has a malformed field {name!r}.")
             alternates.append(_Field(name, primary, attribute or None))
+        simple = alternates[0].name if len(alternates) == 1 and alternates[0].attribute is None else None
         parts.append(_Part(literal, tuple(alternates), spec.replace("?", "").replace("/", ""), conversion,
-                           "?" in spec, "/" in spec))
+                           "?" in spec, "/" in spec, simple))
     return tuple(parts)
 
 
@@ -266,19 +272,24 @@ class FileTemplate:
             if not part.alternates:
                 output.append(literal)
                 continue
-            field = part.alternates[0]
-            if len(part.alternates) > 1:
+            name = part.simple
+            if name is not None:
+                value = fields.get(name, _MISSING)
+                found = value is not _MISSING
+            else:
+                field = part.alternates[0]
                 for alternate in part.alternates:
                     if alternate.primary in fields:
                         field = alternate
                         break
-            if field.name == "component":
+                name = field.name
+                found, value = self._value(field, fields, records, alias)
+            if name == "component":
                 used_component = True
-            found, value = self._value(field, fields, records, alias)
             if not found:
                 if not part.optional:
                     raise KeyError(
-                        f"'{field.name}' requested in template via '{self.template}' but not defined and not "
+                        f"'{name}' requested in template via '{self.template}' but not defined and not "
                         f"optional (dataset {ref})"
                     )
                 output.append(literal if "/" in literal else "")
@@ -288,10 +299,12 @@ class FileTemplate:
             elif part.conversion == "a":
                 value = ascii(value)
             output.append(literal)
-            if type(value) is int and not part.spec:
+            if part.spec:
+                output.append(_safe_value(format(value, part.spec), part.keep_slash))
+            elif type(value) is int:
                 output.append(str(value))  # nothing to make safe
             else:
-                output.append(_safe_value(format(value, part.spec), part.keep_slash))
+                output.append(_safe_value(str(value), part.keep_slash))
         if component is not None and not used_component:
             raise KeyError(f"Component '{component}' specified but template {self.template} did not use it")
         head, _, tail = "".join(output).rpartition("/")
