@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["DimensionUniverse"]
 
 import importlib.resources
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,10 @@ import yaml
 from ..errors import DimensionNameError
 from .elements import Dimension, DimensionElement, FieldSpec, SkyPixDimension
 from .group import DimensionGroup
+
+# The C implementations of the YAML loader and dumper when libyaml is available.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class DimensionUniverse:
@@ -31,12 +36,15 @@ class DimensionUniverse:
     equal cheaply.
     """
 
-    _cache: dict[tuple[str, int, str], DimensionUniverse] = {}
+    # Keyed by the configuration as canonical JSON (much cheaper to compute than YAML).
+    _cache: dict[str, DimensionUniverse] = {}
+    _default_text: str | None = None
+    _default: DimensionUniverse | None = None
 
     def __new__(cls, config: Mapping[str, Any] | None = None) -> DimensionUniverse:
         if config is None:
             config = cls.default_config()
-        key = (str(config.get("namespace", "butler")), int(config.get("version", 0)), yaml.safe_dump(dict(config)))
+        key = json.dumps(config, sort_keys=True, default=str)
         cached = cls._cache.get(key)
         if cached is not None:
             return cached
@@ -45,23 +53,29 @@ class DimensionUniverse:
         cls._cache[key] = self
         return self
 
-    @staticmethod
-    def default_config() -> dict[str, Any]:
-        """The universe shipped with the package, as a mapping."""
-        text = importlib.resources.files("butler.configs").joinpath("dimensions.yaml").read_text()
-        return yaml.safe_load(text)
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        """The universe shipped with the package, as a mapping (a new copy each call)."""
+        if cls._default_text is None:
+            DimensionUniverse._default_text = (
+                importlib.resources.files("butler.configs").joinpath("dimensions.yaml").read_text()
+            )
+        return yaml.load(cls._default_text, Loader=_YamlLoader)
 
     @classmethod
     def from_yaml(cls, text: str) -> DimensionUniverse:
         """Build from the YAML text stored in a repository."""
-        return cls(yaml.safe_load(text))
+        return cls(yaml.load(text, Loader=_YamlLoader))
 
     def to_yaml(self) -> str:
         """The configuration as YAML, to store in a repository."""
-        return yaml.safe_dump(self._config, sort_keys=False)
+        if self._yaml is None:
+            self._yaml = yaml.dump(self._config, Dumper=_YamlDumper, sort_keys=False)
+        return self._yaml
 
     def _build(self, config: Mapping[str, Any]) -> None:
         self._config = dict(config)
+        self._yaml: str | None = None
         self.version = int(config.get("version", 0))
         self.namespace = str(config.get("namespace", "butler"))
         topology = config.get("topology", {})
@@ -237,4 +251,6 @@ class DimensionUniverse:
     @classmethod
     def default(cls) -> DimensionUniverse:
         """The universe shipped with this package."""
-        return cls(None)
+        if DimensionUniverse._default is None:
+            DimensionUniverse._default = cls(None)
+        return DimensionUniverse._default
