@@ -88,10 +88,11 @@ class Registry:
         """Create the schema in an empty database and store the universe."""
         universe = universe if universe is not None else DimensionUniverse.default()
         SchemaMigrator(db).create(universe)
-        tables = make_static_tables(universe)
+        registry = cls(db, universe)
         with db.transaction():
-            db.execute(tables.attributes.insert(), [{"name": _UNIVERSE_ATTRIBUTE, "value": universe.to_yaml()}])
-        return cls(db, universe)
+            db.execute(registry.tables.attributes.insert(),
+                       [{"name": _UNIVERSE_ATTRIBUTE, "value": universe.to_yaml()}])
+        return registry
 
     @classmethod
     def open(cls, db: Database, where: str, defaults: RegistryDefaults | None = None) -> Registry:
