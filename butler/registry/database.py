@@ -162,7 +162,15 @@ class Database:
             raise
         self._depth -= 1
         if trans is not None:
-            trans.commit()
+            try:
+                trans.commit()
+            except BaseException:
+                # A failed COMMIT (e.g. a deferred constraint) leaves the connection
+                # inside the dead transaction; clear it so the next statement works.
+                if self._depth == 0 and conn.in_transaction():
+                    conn.rollback()
+                self._notify_rollback()
+                raise
 
     def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult:
         """Execute one statement, inside the open transaction if any."""
@@ -172,9 +180,12 @@ class Database:
         try:
             result = conn.execute(statement, parameters)
             rows = _BufferedResult(result)
-        finally:
+        except BaseException:
             if conn.in_transaction():
-                conn.commit()
+                conn.rollback()
+            raise
+        if conn.in_transaction():
+            conn.commit()
         return rows  # type: ignore[return-value]
 
     def fetch_all(self, statement: Any, parameters: Any = None) -> list[sa.Row]:
