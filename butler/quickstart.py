@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import astropy.units as u
 from astropy.table import Table
 from astropy.time import Time
 
@@ -31,7 +32,7 @@ def _populate_dimensions(butler: Butler, n_visits: int, n_detectors: int) -> Non
     registry.insertDimensionData("visit", *[
         {"instrument": "DemoCam", "id": v, "name": f"v{v}", "day_obs": 20260101,
          "physical_filter": "DemoCam-r" if v % 2 else "DemoCam-g", "exposure_time": 30.0 + v,
-         "timespan": Timespan(start + v * 60 / 86400, start + (v * 60 + 30) / 86400)}
+         "timespan": Timespan(start + v * 60 * u.s, start + (v * 60 + 30) * u.s)}
         for v in range(1, n_visits + 1)])
 
 
@@ -72,7 +73,7 @@ def run(repo: Path, n_visits: int = 6, n_detectors: int = 4) -> None:
     value = reader.get("visitSummary", visit=3, detector=1)
     columns = reader.get("sourceTable", visit=3, parameters={"columns": ["flux"]})
     print(f"5. get('visitSummary', visit=3, detector=1) -> {value}")
-    print(f"   get('sourceTable', visit=3, columns=['flux']) -> flux {list(columns['flux'])} {columns['flux'].unit}")
+    print(f"   get('sourceTable', visit=3, columns=['flux']) -> flux {columns['flux'].tolist()} {columns['flux'].unit}")
     print(f"   stored at {reader.getURI('visitSummary', visit=3, detector=1)}")
     print(f"Done in {time.perf_counter() - t0:.1f} s. Explore it: Butler({str(repo)!r}, collections='demo').")
 
