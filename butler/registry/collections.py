@@ -341,6 +341,8 @@ class CollectionManager:
                         result[record.name] = None
                     if flatten_chains:
                         for leaf in self._flatten_all(record):
+                            if leaf.type is CollectionType.CHAINED and not include_chains:
+                                continue
                             if leaf.type in types:
                                 result[leaf.name] = None
                 elif record.type in types:
