@@ -468,7 +468,11 @@ class Registry:
     def queryDatasets(self, datasetType: Any, *, collections: Any = None, dimensions: Any = None,
                       dataId: Any = None, where: str = "", findFirst: bool = False, bind: Mapping | None = None,
                       check: bool = True, **kwargs: Any) -> list[DatasetRef]:
-        """Datasets matching a where expression (LSST's registry API)."""
+        """Datasets matching a where expression (LSST's registry API).
+
+        As in LSST, an unregistered dataset type name gives an empty result
+        (``butler.query_datasets`` raises instead).
+        """
         engine = self._query_engine()
         result: list[DatasetRef] = []
         for dataset_type in self._expand_dataset_type_expression(datasetType):
@@ -480,7 +484,10 @@ class Registry:
         if isinstance(expression, DatasetType):
             return [expression]
         if isinstance(expression, str) and not any(c in expression for c in "*?["):
-            return [self.getDatasetType(expression)]
+            try:
+                return [self.getDatasetType(expression)]
+            except MissingDatasetTypeError:
+                return []  # as LSST's registry.queryDatasets: nothing to find, not an error
         if expression is ...:
             return self.dataset_types.query(...)
         if isinstance(expression, (str, re.Pattern)):
