@@ -33,13 +33,17 @@ def time_to_nsec(time: astropy.time.Time) -> int:
     Returns
     -------
     nsec : `int`
+        Clamped to ``[NSEC_MIN, NSEC_MAX - 1]`` (about 1824 to 2116), as LSST
+        clamps to its own range: a time outside it must not become one of
+        the "unbounded" sentinels (or overflow the database column).
     """
     tai = time.tai
     jd1 = float(tai.jd1)
     jd2 = float(tai.jd2)
     whole = round(jd1 - _UNIX_EPOCH_JD)
     frac = (jd1 - _UNIX_EPOCH_JD - whole) + jd2
-    return whole * _NSEC_PER_DAY + round(frac * _NSEC_PER_DAY)
+    nsec = whole * _NSEC_PER_DAY + round(frac * _NSEC_PER_DAY)
+    return min(max(nsec, NSEC_MIN), NSEC_MAX - 1)
 
 
 def nsec_to_time(nsec: int) -> astropy.time.Time:
