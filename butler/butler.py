@@ -449,11 +449,9 @@ class Butler:
         self._require_writeable()
         registry = self._registry
         refs = [ref for dataset in datasets for ref in dataset.refs]
-        expanded: dict[uuid.UUID, DatasetRef] = {}
-        for ref in refs:
-            if not ref.dataId.hasRecords():
-                ref = ref.expanded(registry.expandDataId(ref.dataId, dimensions=ref.datasetType.dimensions))
-            expanded[ref.id] = ref
+        data_ids = registry.dimension_records.expand_many(
+            [DataCoordinate.standardize(ref.dataId, dimensions=ref.datasetType.dimensions) for ref in refs])
+        expanded = {ref.id: ref.expanded(data_id) for ref, data_id in zip(refs, data_ids)}
         for dataset in datasets:
             dataset.refs = [expanded[r.id] for r in dataset.refs]
         by_run_type: dict[tuple[str, str], list[DatasetRef]] = {}

@@ -296,6 +296,49 @@ class DimensionRecordStorage:
             stmt = stmt.where(where)
         return [self.row_to_record(element, row._mapping) for row in self._db.fetch_all(stmt)]
 
+    def prefetch(self, element: DimensionElement, keys: Iterable[tuple], *, chunk_size: int = 500) -> None:
+        """Load the records for many required-value tuples with a few queries, into the cache.
+
+        Keys with no record are remembered as missing for join elements (as
+        `fetch_one` does); for dimensions they are left for `fetch_one` to report.
+        """
+        if not element.has_own_table:
+            return
+        cache = self._cache.setdefault(element.name, {})
+        wanted = [k for k in dict.fromkeys(keys) if k not in cache]
+        if not wanted:
+            return
+        table = self.table(element)
+        key_fields = [f for _, f in element.RecordClass._dimension_fields[: len(element.required)]]
+        key_columns = [table.columns[f] for f in key_fields]
+        for start in range(0, len(wanted), chunk_size):
+            chunk = wanted[start:start + chunk_size]
+            if len(key_columns) == 1:
+                condition = key_columns[0].in_([k[0] for k in chunk])
+            else:
+                condition = sa.tuple_(*key_columns).in_(chunk)
+            for row in self._db.fetch_all(sa.select(table).where(condition)):
+                record = self.row_to_record(element, row._mapping)
+                cache[self._cache_key(element, record)] = record
+            if not isinstance(element, Dimension):
+                for key in chunk:
+                    cache.setdefault(key, None)
+
+    def expand_many(self, data_ids: Sequence[DataCoordinate]) -> list[DataCoordinate]:
+        """`expand` for many data IDs, loading their records in bulk first."""
+        by_group: dict[DimensionGroup, list[DataCoordinate]] = {}
+        for data_id in data_ids:
+            if not data_id.hasRecords():
+                by_group.setdefault(data_id.dimensions, []).append(data_id)
+        for group, members in by_group.items():
+            if len(members) < 8:
+                continue
+            for name in group.elements:
+                element = self._universe[name]
+                if all(d.name in group.required for d in element.required):
+                    self.prefetch(element, [tuple(m[d.name] for d in element.required) for m in members])
+        return [self.expand(d) for d in data_ids]
+
     # Data IDs ------------------------------------------------------------
 
     def resolve_alternate_keys(self, values: dict[str, Any]) -> dict[str, Any]:
