@@ -1,0 +1,74 @@
+"""Schema revisions: a new registry is at head, and an old one must be migrated before use.
+
+Every test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from butler import IncompatibleSchemaError
+from butler.registry import Registry
+from butler.registry.migration import SchemaMigrator, head_revision
+
+
+def test_history_lists_the_revisions_oldest_first_with_descriptions(registry):
+    history = SchemaMigrator(registry.db).history()
+    revisions = [revision for revision, _ in history]
+    assert revisions[:2] == ["0001", "0002"]
+    assert revisions[-1] == head_revision()
+    assert len(set(revisions)) == len(revisions)
+    assert all(description for _, description in history)
+
+
+def test_a_new_registry_is_at_the_head_revision(registry):
+    assert SchemaMigrator(registry.db).current() == head_revision()
+
+
+def test_a_downgraded_registry_cannot_be_opened_and_says_how_to_upgrade(registry, db_url, open_databases):
+    SchemaMigrator(registry.db).downgrade("0001")
+    assert SchemaMigrator(registry.db).current() == "0001"
+    with pytest.raises(IncompatibleSchemaError) as info:
+        Registry.open(open_databases(db_url), "/repo/path")
+    message = str(info.value)
+    assert "butler migrate upgrade" in message
+    assert "0001" in message and head_revision() in message
+    assert "/repo/path" in message
+
+
+def test_upgrade_restores_the_head_revision_and_keeps_the_content(registry, db_url, open_databases):
+    registry.insertDimensionData("instrument", {"name": "Cam"})
+    registry.registerRun("r1")
+    migrator = SchemaMigrator(registry.db)
+    migrator.downgrade("0001")
+    migrator.upgrade()
+    assert migrator.current() == head_revision()
+    reopened = Registry.open(open_databases(db_url), "repo")
+    assert reopened.expandDataId(instrument="Cam").records["instrument"].name == "Cam"
+    assert reopened.queryCollections() == ["r1"]
+
+
+def test_revision_0002_adds_the_ingest_date_index(registry):
+    def indexes() -> set[str]:
+        return {ix["name"] for ix in sa.inspect(registry.db.engine).get_indexes("dataset")}
+
+    migrator = SchemaMigrator(registry.db)
+    assert "dataset_ingest_date" in indexes()
+    migrator.downgrade("0001")
+    assert "dataset_ingest_date" not in indexes()
+    migrator.upgrade("0002")
+    assert "dataset_ingest_date" in indexes()
+
+
+def test_a_database_without_a_schema_cannot_be_opened(db_url, open_databases):
+    with pytest.raises(IncompatibleSchemaError, match="butler create"):
+        Registry.open(open_databases(db_url), "repo")
+
+
+def test_a_revision_newer_than_this_software_is_refused(registry, db_url, open_databases):
+    with registry.db.transaction() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff'"))
+    with pytest.raises(IncompatibleSchemaError, match="ffff") as info:
+        Registry.open(open_databases(db_url), "repo")
+    assert "newer version" in str(info.value)
