@@ -8,7 +8,7 @@ import dataclasses
 import fnmatch
 import re
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,6 +55,11 @@ class CollectionManager:
         self._by_key: dict[int, CollectionRecord] = {}
         self._chains: dict[int, tuple[int, ...]] = {}
         self._loaded = False
+        self._removal_listeners: list[Callable[[], None]] = []
+
+    def on_remove(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a collection is removed (its key may then be reused)."""
+        self._removal_listeners.append(listener)
 
     # Cache -------------------------------------------------------------------
 
@@ -193,6 +198,8 @@ class CollectionManager:
         self._by_name.pop(name, None)
         self._by_key.pop(record.key, None)
         self._chains.pop(record.key, None)
+        for listener in self._removal_listeners:
+            listener()
 
     def set_doc(self, name: str, doc: str | None) -> None:
         """Replace a collection's documentation string."""

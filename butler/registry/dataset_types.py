@@ -7,7 +7,7 @@ __all__ = ["DatasetTypeRecord", "DatasetTypeManager"]
 import dataclasses
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +39,11 @@ class DatasetTypeManager:
         self._by_name: dict[str, DatasetTypeRecord] = {}
         self._by_key: dict[int, DatasetTypeRecord] = {}
         self._loaded = False
+        self._removal_listeners: list[Callable[[], None]] = []
+
+    def on_remove(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after a dataset type is removed (its key may then be reused)."""
+        self._removal_listeners.append(listener)
 
     def refresh(self) -> None:
         """Reload every dataset type from the database."""
@@ -217,6 +222,8 @@ class DatasetTypeManager:
                 )
             self._db.execute(t.dataset_type.delete().where(t.dataset_type.c.dataset_type_id == record.key))
         self.refresh()
+        for listener in self._removal_listeners:
+            listener()
 
     def known_names(self) -> Iterable[str]:
         """Names of every registered dataset type (from the cache)."""

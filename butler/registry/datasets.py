@@ -45,6 +45,10 @@ class DatasetStorage:
         self._collections = collections
         self._summary_known: set[tuple[int, int]] = set()
         self._find_statements: dict[tuple[int, bool], sa.Select] = {}
+        # Both caches are keyed by integer keys, which SQLite reuses after a
+        # removal: forget them whenever a collection or dataset type goes.
+        collections.on_remove(self.clear_cache)
+        dataset_types.on_remove(self.clear_cache)
 
     def clear_cache(self) -> None:
         """Forget which collection summaries are known to exist and the prepared lookups."""

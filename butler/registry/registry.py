@@ -131,6 +131,7 @@ class Registry:
         self.collections_manager.refresh()
         self.dataset_types.refresh()
         self.dimension_records.clear_cache()
+        self.datasets.clear_cache()
 
     def _forget_cached_state(self) -> None:
         # After a rollback the caches may describe rows that no longer exist
