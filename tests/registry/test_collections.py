@@ -226,6 +226,18 @@ class TestRemoval:
             registry.getCollectionType("r")
         assert registry.registerRun("r") is True
 
+    def test_a_run_made_again_after_removal_is_listed_for_its_new_datasets(self, registry):
+        # SQLite reuses the integer key of a removed collection.
+        registry.insertDimensionData("instrument", {"name": "Cam"})
+        registry.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict",
+                                                 universe=registry.dimensions))
+        registry.registerRun("r")
+        registry.removeDatasets(registry.insertDatasets("x", [{"instrument": "Cam"}], run="r"))
+        registry.removeCollection("r")
+        registry.registerRun("r")
+        registry.insertDatasets("x", [{"instrument": "Cam"}], run="r")
+        assert registry.queryCollections(datasetType="x") == ["r"]
+
     def test_remove_a_missing_collection_is_a_missing_collection_error(self, registry):
         with pytest.raises(MissingCollectionError):
             registry.removeCollection("nosuch")

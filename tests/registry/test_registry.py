@@ -356,6 +356,19 @@ class TestDatasetTypes:
         populated.removeDatasetType(("b*", "t"))
         assert [t.name for t in populated.queryDatasetTypes()] == ["d"]
 
+    def test_a_dataset_type_registered_after_a_removal_has_its_own_datasets(self, populated):
+        # SQLite reuses the integer key of a removed dataset type.
+        populated.registerRun("r1")
+        populated.registerDatasetType(dataset_type(populated, "x", ("instrument",)))
+        old = populated.insertDatasets("x", [CAM], run="r1")
+        assert populated.findDataset("x", CAM, collections="r1") == old[0]
+        populated.removeDatasets(old)
+        populated.removeDatasetType("x")
+        populated.registerDatasetType(dataset_type(populated, "y", ("instrument", "detector")))
+        (new,) = populated.insertDatasets("y", [{"instrument": "Cam", "detector": 1}], run="r1")
+        assert populated.findDataset("y", instrument="Cam", detector=1, collections="r1") == new
+        assert populated.queryCollections(datasetType="y") == ["r1"]
+
     def test_removing_a_dataset_type_with_datasets_is_an_orphaned_record_error(self, populated):
         populated.registerRun("r1")
         populated.insertDatasets("d", [{"instrument": "Cam", "visit": 1, "detector": 0}], run="r1")
