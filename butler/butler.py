@@ -26,6 +26,7 @@ from .errors import (
     DatasetNotFoundError,
     EmptyQueryResultError,
     InvalidQueryError,
+    MissingDatasetTypeError,
     OrphanedRecordError,
 )
 from .file_dataset import FileDataset
@@ -419,7 +420,10 @@ class Butler:
             else:
                 existence = DatasetExistence.RECORDED
         else:
-            ref = self.find_dataset(dataset_ref_or_type, data_id, collections=collections, **kwargs)
+            try:
+                ref = self.find_dataset(dataset_ref_or_type, data_id, collections=collections, **kwargs)
+            except MissingDatasetTypeError:
+                return DatasetExistence.UNRECOGNIZED
             existence = DatasetExistence.RECORDED if ref is not None else DatasetExistence.UNRECOGNIZED
         if ref is None or not self.datastore.knows(ref):
             return existence
