@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -37,6 +38,7 @@ from .repo_config import CONFIG_FILE, RepoConfig, join_path
 
 _LOG = logging.getLogger(__name__)
 _DEFAULT_LIMIT = -20_000
+_UNSTORE_DEFAULT = object()  # removeRuns: "unstore not given"
 
 
 def _datastore_factory():
@@ -707,8 +709,16 @@ class Butler:
 
     # Removal --------------------------------------------------------------------------
 
-    def removeRuns(self, names: Iterable[str] | str, unstore: bool = True, *, unlink_from_chains: bool = False) -> None:
-        """Delete RUN collections with all their datasets (and files, if ``unstore``)."""
+    def removeRuns(self, names: Iterable[str] | str, unstore: Any = _UNSTORE_DEFAULT, *,
+                   unlink_from_chains: bool = False) -> None:
+        """Delete RUN collections with all their datasets and files.
+
+        ``unstore`` is ignored (with a `FutureWarning`), as in LSST since v30:
+        the files of removed datasets are always deleted.
+        """
+        if unstore is not _UNSTORE_DEFAULT:
+            warnings.warn("The unstore parameter for removeRuns can no longer be False and is now ignored.  "
+                          "The parameter will be removed after v30.", FutureWarning, stacklevel=2)
         self._require_writeable()
         names = [names] if isinstance(names, str) else list(names)
         registry = self._registry
@@ -731,8 +741,7 @@ class Butler:
                 refs = _refs_in_run(registry, record)
                 registry.datasets.delete(refs)
                 manager.remove(record.name)
-        if unstore:
-            self.datastore.emptyTrash()
+        self.datastore.emptyTrash()
 
     def pruneDatasets(self, refs: Iterable[DatasetRef], *, disassociate: bool = True, unstore: bool = False,
                       tags: Iterable[str] = (), purge: bool = False) -> None:
