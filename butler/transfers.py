@@ -7,7 +7,7 @@ __all__ = ["transfer_between_butlers"]
 from typing import TYPE_CHECKING
 
 from .dataset_ref import DatasetRef
-from .errors import MissingDatasetTypeError
+from .errors import ConflictingDefinitionError, MissingDatasetTypeError
 
 if TYPE_CHECKING:
     from .butler import Butler
@@ -50,10 +50,42 @@ def transfer_between_butlers(target: Butler, source: Butler, refs: list[DatasetR
             records = records_by_element.get(element.name)
             if records:
                 registry.insertDimensionData(element.name, *records.values(), skip_existing=True)
-    for run in sorted({r.run for r in refs}):
-        registry.registerRun(run)
+    else:
+        _check_dimension_records(target, refs)
     with target.datastore.transaction(), target.registry.db.transaction():
+        for run in sorted({r.run for r in refs}):
+            registry.registerRun(run)
         imported = registry._importDatasets(refs)
         new_ids = {r.id for r in imported}
         target.datastore.transfer_from(source.datastore, [r for r in refs if r.id in new_ids], transfer=transfer)
     return refs
+
+
+def _check_dimension_records(target: Butler, refs: list[DatasetRef]) -> None:
+    """Refuse, naming the fix, to transfer datasets whose dimension records the target lacks.
+
+    Without this check the insert fails on a foreign key with a raw SQL
+    message.  Only required dimensions are checked: a record's own foreign
+    keys guarantee the records it implies.  As in LSST the error is a
+    `ConflictingDefinitionError`.
+    """
+    storage = target.registry.dimension_records
+    universe = target.dimensions
+    keys: dict[str, set[tuple]] = {}
+    for ref in refs:
+        data_id = ref.dataId
+        for name in data_id.dimensions.required:
+            element = universe[name]
+            if element.has_own_table:
+                keys.setdefault(name, set()).add(tuple(data_id[d.name] for d in element.required))
+    for name, wanted in keys.items():
+        element = universe[name]
+        storage.prefetch(element, wanted)
+        missing = sorted((k for k in wanted if storage.fetch_one(element, k) is None), key=str)
+        if missing:
+            described = dict(zip([d.name for d in element.required], missing[0]))
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise ConflictingDefinitionError(
+                f"The target repository has no {name} record for {described}{more}; pass "
+                "transfer_dimensions=True to copy the dimension records from the source repository, "
+                "or insert them first.")
