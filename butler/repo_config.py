@@ -56,7 +56,16 @@ def resolve_repo_location(repo: str) -> str:
         return os.path.abspath(repo)
     known = get_known_repos()
     if repo in known:
-        return resolve_repo_location(known[repo])
+        location = known[repo]
+        if location.startswith("file://"):
+            location = location[len("file://"):]
+        if _is_url(location):
+            return location
+        if not os.path.exists(location):
+            index = next(os.environ[v] for v in INDEX_ENV_VARS if os.environ.get(v))
+            raise RepositoryNotFoundError(
+                f"Repository label {repo!r} points to {location}, which does not exist (index: {index}).")
+        return os.path.abspath(location)
     where = (f"and no label {repo!r} in the repository index" if known else
              "and no repository index is defined (set $BUTLER_REPOSITORY_INDEX to a YAML file of label: path)")
     raise RepositoryNotFoundError(f"No butler repository at {repo!r} {where}.")
