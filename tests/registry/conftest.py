@@ -1,9 +1,15 @@
 """Registry fixtures: every registry test runs on SQLite and on PostgreSQL.
 
-``registry`` is a fresh, empty registry; ``populated`` adds the standard
-dimension records and dataset types described below; ``shared_registry`` is
-one populated registry *with datasets*, shared by a whole module and never
-modified (queries only).
+``registry`` is a fresh, empty registry; ``populated`` a fresh registry
+holding the standard dimension records and dataset types described below;
+``shared_registry`` is one populated registry *with datasets*, shared by a
+whole module and never modified (read-only tests).
+
+To keep the suite fast, fresh registries are not built statement by
+statement for every test but come from templates made once per session with
+`Registry.create` and `populate` (see `_Templates`).  Tests of creating or
+reopening a registry use ``db_url`` (a fresh SQLite file or the fresh
+PostgreSQL schema of ``postgres_url``) and call `Registry.create` directly.
 
 Standard content (`populate`):
 
@@ -22,8 +28,10 @@ Standard content (`populate`):
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import astropy.time
 import pytest
@@ -77,10 +85,19 @@ def _populate(registry: Registry) -> None:
     registry.registerDatasetType(DatasetType("t", ("instrument",), "ArrowTable", universe=universe))
 
 
+# Databases ----------------------------------------------------------------------------
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:
-    """URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
+def backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgres"``: every registry test runs on both."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path) -> str:
+    """URL of an empty database: a SQLite file, or a fresh PostgreSQL schema (``postgres_url``)."""
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path}/registry.sqlite3"
     return _without_commit_wait(request.getfixturevalue("postgres_url"))
 
@@ -90,6 +107,23 @@ def _without_commit_wait(url: str) -> str:
     if "options=" in url:
         return url.replace("options=", "options=-csynchronous_commit%3Doff%20", 1)
     return url + ("&" if "?" in url else "?") + "options=-csynchronous_commit%3Doff"
+
+
+def _postgres_schema(server_url: str, prefix: str) -> tuple[str, str, Callable[[], None]]:
+    """A new PostgreSQL schema (for fixtures broader than one test): URL, name and a function dropping it."""
+    import psycopg
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    sep = "&" if "?" in plain else "?"
+    return _without_commit_wait(f"{plain}{sep}options=-csearch_path%3D{schema}"), schema, drop
 
 
 @pytest.fixture
@@ -107,16 +141,130 @@ def open_databases() -> Iterator[Callable[[str], Database]]:
         db.close()
 
 
+# Fresh registries from templates -------------------------------------------------------
+
+
+class _Templates:
+    """Registries built once per session with `Registry.create` (and `populate`), handed out fresh.
+
+    SQLite: each test gets a copy of the template file.  PostgreSQL: creating
+    the ~35 tables of a registry costs the server ~0.15 s however it is done,
+    so each kind of registry lives in one working schema that is put back to
+    the template's content after every test (tables a test created dropped,
+    every row deleted and copied back from the template, all server-side).
+    """
+
+    def __init__(self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+        self._request = request
+        self._tmp = tmp_path_factory
+        self._sqlite: dict[str, Path] = {}
+        self._postgres: dict[str, tuple[str, str, str]] = {}  # kind -> (template, working schema, working URL)
+        self._cleanups: list[Callable[[], None]] = []
+
+    def _create(self, url: str, kind: str) -> None:
+        db = Database(url)
+        try:
+            registry = Registry.create(db)
+            if kind == "populated":
+                populate(registry)
+        finally:
+            db.close()  # for SQLite this also folds the WAL into the file
+
+    def sqlite_copy(self, kind: str, destination: Path) -> str:
+        """The URL of a new copy of the template SQLite registry ``kind``."""
+        if kind not in self._sqlite:
+            path = self._tmp.mktemp(f"template_{kind}") / "registry.sqlite3"
+            self._create(f"sqlite:///{path}", kind)
+            self._sqlite[kind] = path
+        shutil.copyfile(self._sqlite[kind], destination)
+        return f"sqlite:///{destination}"
+
+    def postgres_working(self, kind: str) -> str:
+        """The URL of the working PostgreSQL schema of registry ``kind`` (see `postgres_reset`)."""
+        if kind not in self._postgres:
+            server = self._request.getfixturevalue("postgres_server_url")
+            template_url, template, drop_template = _postgres_schema(server, f"tmpl_{kind}")
+            working_url, working, drop_working = _postgres_schema(server, f"work_{kind}")
+            self._cleanups += [drop_working, drop_template]
+            self._create(template_url, kind)
+            self._create(working_url, kind)
+            self._postgres[kind] = (template, working, working_url)
+        return self._postgres[kind][2]
+
+    def postgres_reset(self, kind: str) -> None:
+        """Put the working schema of ``kind`` back to the template's content."""
+        import psycopg
+
+        template, working, _ = self._postgres[kind]
+        server = self._request.getfixturevalue("postgres_server_url")
+        with psycopg.connect(server.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '20s'")  # fail, do not hang, if a test left a transaction open
+            conn.execute(_RESET_SCHEMA.replace("{src}", template).replace("{dst}", working))
+
+    def close(self) -> None:
+        for cleanup in self._cleanups:
+            cleanup()
+
+
+# Tables are visited in creation (oid) order, which is foreign-key order:
+# rows are deleted children first and copied back parents first.
+_RESET_SCHEMA = """
+DO $reset$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{dst}' AND c.relkind = 'r' AND c.relname NOT IN (
+                 SELECT c2.relname FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace
+                 WHERE n2.nspname = '{src}' AND c2.relkind = 'r') LOOP
+        EXECUTE format('DROP TABLE %I.%I CASCADE', '{dst}', r.relname);
+    END LOOP;
+    FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{dst}' AND c.relkind = 'r' ORDER BY c.oid DESC LOOP
+        EXECUTE format('DELETE FROM %I.%I', '{dst}', r.relname);
+    END LOOP;
+    FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = '{dst}' AND c.relkind = 'r' ORDER BY c.oid LOOP
+        EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', '{dst}', r.relname, '{src}', r.relname);
+    END LOOP;
+END
+$reset$;
+"""
+
+
+@pytest.fixture(scope="session")
+def _templates(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+    templates = _Templates(request, tmp_path_factory)
+    yield templates
+    templates.close()
+
+
+def _fresh_registry(kind: str, backend: str, templates: _Templates, tmp_path: Path) -> Iterator[Registry]:
+    if backend == "sqlite":
+        db = Database(templates.sqlite_copy(kind, tmp_path / f"{kind}_registry.sqlite3"))
+        try:
+            yield Registry.open(db, "test registry")
+        finally:
+            db.close()
+        return
+    db = Database(templates.postgres_working(kind))
+    try:
+        yield Registry.open(db, "test registry")
+    finally:
+        db.close()
+        templates.postgres_reset(kind)
+
+
 @pytest.fixture
-def registry(db_url: str, open_databases: Callable[[str], Database]) -> Registry:
+def registry(backend: str, _templates: _Templates, tmp_path: Path) -> Iterator[Registry]:
     """A new, empty registry with the default universe."""
-    return Registry.create(open_databases(db_url))
+    yield from _fresh_registry("empty", backend, _templates, tmp_path)
 
 
 @pytest.fixture
-def populated(registry: Registry) -> Registry:
-    """A registry holding the standard dimension records and dataset types."""
-    return populate(registry)
+def populated(backend: str, _templates: _Templates, tmp_path: Path) -> Iterator[Registry]:
+    """A new registry holding the standard dimension records and dataset types."""
+    yield from _fresh_registry("populated", backend, _templates, tmp_path)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -127,10 +275,10 @@ def shared_registry(request: pytest.FixtureRequest, tmp_path_factory) -> Iterato
     detector 0) again in RUN ``r2``; CHAINED ``chain`` = (r2, r1).
     """
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('queries')}/registry.sqlite3"
+        url = f"sqlite:///{tmp_path_factory.mktemp('shared')}/registry.sqlite3"
         cleanup = None
     else:
-        url, cleanup = _module_postgres_schema(request.getfixturevalue("postgres_server_url"))
+        url, _, cleanup = _postgres_schema(request.getfixturevalue("postgres_server_url"), "shared")
     db = Database(url)
     try:
         registry = populate(Registry.create(db))
@@ -146,23 +294,6 @@ def shared_registry(request: pytest.FixtureRequest, tmp_path_factory) -> Iterato
         db.close()
         if cleanup is not None:
             cleanup()
-
-
-def _module_postgres_schema(server_url: str) -> tuple[str, Callable[[], None]]:
-    """A fresh PostgreSQL schema that outlives one test (``postgres_url`` is per test)."""
-    import psycopg
-
-    schema = f"q_{uuid.uuid4().hex[:12]}"
-    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-
-    def drop() -> None:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-    sep = "&" if "?" in plain else "?"
-    return _without_commit_wait(f"{plain}{sep}options=-csearch_path%3D{schema}"), drop
 
 
 @pytest.fixture(name="visit_timespan")

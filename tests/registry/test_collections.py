@@ -73,10 +73,10 @@ class TestRegistration:
         with pytest.raises(MissingCollectionError, match="inner"):
             tree.getCollectionType("iner")
 
-    def test_collections_made_through_another_registry_are_seen(self, registry, db_url, open_databases):
+    def test_collections_made_through_another_registry_are_seen(self, registry, open_databases):
         from butler.registry import Registry
 
-        other = Registry.open(open_databases(db_url), "other")
+        other = Registry.open(open_databases(registry.db.url.render_as_string(hide_password=False)), "other")
         registry.queryCollections()  # fills this registry's cache first
         other.registerRun("from_other")
         assert registry.getCollectionType("from_other") is CollectionType.RUN

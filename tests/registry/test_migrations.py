@@ -13,6 +13,12 @@ from butler.registry import Registry
 from butler.registry.migration import SchemaMigrator, head_revision
 
 
+@pytest.fixture
+def registry(db_url, open_databases) -> Registry:
+    """A registry made by `Registry.create` (not copied from a template)."""
+    return Registry.create(open_databases(db_url))
+
+
 def test_history_lists_the_revisions_oldest_first_with_descriptions(registry):
     history = SchemaMigrator(registry.db).history()
     revisions = [revision for revision, _ in history]
