@@ -23,6 +23,7 @@ from .deferred import ButlerURI, DatasetExistence, DeferredDatasetHandle
 from .dimensions import DataCoordinate, Dimension, DimensionRecord, DimensionUniverse
 from .errors import (
     CollectionTypeError,
+    ConflictingDefinitionError,
     DataIdValueError,
     DatasetNotFoundError,
     DimensionNameError,
@@ -578,14 +579,18 @@ class Butler:
         """Add existing files to the repository as datasets (one transaction for all).
 
         Runs and dataset types that do not exist yet are registered, as LSST does.
-        Refs with IDs made by ``DatasetIdGenEnum.DATAID_TYPE_RUN`` make re-ingest idempotent.
+        Refs with IDs made by ``DatasetIdGenEnum.DATAID_TYPE_RUN`` have the
+        same IDs each time, so ingesting them again with ``skip_existing=True``
+        does nothing (without it, as in LSST, it is a conflict).
 
         Raises
         ------
         FileNotFoundError
             If a file does not exist (nothing is ingested).
         ConflictingDefinitionError
-            If a dataset of the same type and data ID already exists in the run.
+            If a dataset of the same type and data ID already exists in the
+            run, or one with the same ID is already stored and
+            ``skip_existing`` is false (nothing is ingested).
         """
         self._require_writeable()
         registry = self._registry
@@ -608,14 +613,21 @@ class Butler:
                 run_record = registry.collections_manager.find(run)
                 new = registry.datasets.insert(record, run_record, group, ignore_existing_ids=True)
                 inserted.update(r.id for r in new)
+            # Refs already in the registry (same ID) are ingested only if the datastore lacks them.
+            known = datastore.knows_these(r for r in expanded.values() if r.id not in inserted)
+            stored = [ref for ref, is_stored in known.items() if is_stored]
+            if stored and not skip_existing:
+                raise ConflictingDefinitionError(
+                    f"Datastore already contains {len(stored)} of the given datasets, e.g. {stored[0]}; pass "
+                    "skip_existing=True to skip datasets already ingested.")
+            stored_ids = {ref.id for ref in stored}
             to_ingest = []
             for dataset in datasets:
-                if all(r.id in inserted for r in dataset.refs):
+                refs_left = [r for r in dataset.refs if r.id not in stored_ids]
+                if len(refs_left) == len(dataset.refs):
                     to_ingest.append(dataset)
-                elif any(r.id in inserted for r in dataset.refs) or not skip_existing and not all(
-                        datastore.knows(r) for r in dataset.refs):
-                    to_ingest.append(FileDataset(dataset.path, [r for r in dataset.refs if not datastore.knows(r)]
-                                                 or dataset.refs, dataset.formatter))
+                elif refs_left:
+                    to_ingest.append(FileDataset(dataset.path, refs_left, dataset.formatter))
             datastore.ingest(to_ingest, transfer=transfer)
 
     # Queries -----------------------------------------------------------------------
