@@ -295,8 +295,8 @@ class CollectionManager:
         """The ordered, flattened, de-duplicated non-chain collections to search.
 
         ``collections`` is a name, a glob pattern, a compiled regex, or a
-        sequence of these.  Patterns match in name order; chains are expanded
-        in place.
+        sequence of these.  Patterns match in creation order; chains are
+        expanded in place.
         """
         if collections is None:
             return []
@@ -307,13 +307,17 @@ class CollectionManager:
         for expression in collections:
             if _is_pattern(expression):
                 self.refresh()
-                matched = [r for n, r in sorted(self._by_name.items()) if self._matches(expression, n)]
+                matched = [r for r in self._in_creation_order() if self._matches(expression, r.name)]
             else:
                 matched = [self.find(expression)]
             for record in matched:
                 for leaf in self._flatten_record(record):
                     result.setdefault(leaf.key, leaf)
         return list(result.values())
+
+    def _in_creation_order(self) -> list[CollectionRecord]:
+        # Keys are assigned in creation order; LSST lists pattern matches in that order.
+        return [self._by_key[k] for k in sorted(self._by_key)]
 
     @staticmethod
     def _matches(expression: Any, name: str) -> bool:
@@ -339,7 +343,7 @@ class CollectionManager:
         result: dict[str, None] = {}
         for item in expression:
             if _is_pattern(item):
-                matched = [r for n, r in sorted(self._by_name.items()) if self._matches(item, n)]
+                matched = [r for r in self._in_creation_order() if self._matches(item, r.name)]
             else:
                 matched = [self.find(item)]
             for record in matched:

@@ -167,9 +167,11 @@ class TestChains:
 
 
 class TestQueryCollections:
-    def test_everything_in_name_order(self, tree):
-        assert tree.queryCollections() == ["calib", "inner", "outer", "r1", "r2", "r3", "tag"]
+    def test_everything_in_creation_order(self, tree):
+        assert tree.queryCollections() == ["r1", "r2", "r3", "tag", "calib", "inner", "outer"]
         assert tree.queryCollections(...) == tree.queryCollections("*")
+        tree.registerRun("a_new_run")
+        assert tree.queryCollections("*")[-1] == "a_new_run"
 
     def test_glob(self, tree):
         assert tree.queryCollections("r*") == ["r1", "r2", "r3"]
@@ -192,7 +194,7 @@ class TestQueryCollections:
     def test_collection_type_filter(self, tree):
         assert tree.queryCollections(collectionTypes=CollectionType.CHAINED) == ["inner", "outer"]
         assert tree.queryCollections(collectionTypes={CollectionType.TAGGED, CollectionType.CALIBRATION}) == [
-            "calib", "tag"]
+            "tag", "calib"]
 
     def test_a_chain_is_listed_itself_unless_flattened(self, tree):
         assert tree.queryCollections("outer") == ["outer"]
