@@ -294,12 +294,14 @@ class CollectionManager:
     def resolve_search_path(self, collections: Any) -> list[CollectionRecord]:
         """The ordered, flattened, de-duplicated non-chain collections to search.
 
-        ``collections`` is a name, a glob pattern, a compiled regex, or a
-        sequence of these.  Patterns match in creation order; chains are
+        ``collections`` is a name, a glob pattern, a compiled regex, a
+        sequence of these, or ``...`` for every collection.  Patterns match in creation order; chains are
         expanded in place.
         """
         if collections is None:
             return []
+        if collections is ...:  # LSST's "every collection"
+            collections = ["*"]
         if isinstance(collections, (str, re.Pattern)):
             collections = [collections]
         self._ensure_loaded()

@@ -304,6 +304,8 @@ def _needed_dimensions(registry: Registry, identifiers: Iterable[str], base: Dim
 def _has_pattern(collections: Any) -> bool:
     if collections is None:
         return False
+    if collections is ...:
+        return True
     if isinstance(collections, (str, re.Pattern)):
         collections = [collections]
     return any(_is_pattern(c) for c in collections)

@@ -50,6 +50,11 @@ class TestFindFirst:
     def test_collection_wildcards_are_fine_without_find_first(self, shared_registry):
         assert len(found(shared_registry, collections="r*")) == 26
 
+    def test_ellipsis_searches_every_collection(self, shared_registry):
+        assert found(shared_registry, collections=...) == found(shared_registry, collections=["r1", "r2"])
+        with pytest.raises(InvalidQueryError):
+            found(shared_registry, collections=..., findFirst=True)
+
     def test_refs_have_full_data_ids(self, shared_registry):
         refs = shared_registry.queryDatasets("d", collections="r2")
         assert len(refs) == 2
