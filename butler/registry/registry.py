@@ -216,10 +216,17 @@ class Registry:
         return self.dataset_types.register(datasetType)
 
     def removeDatasetType(self, name: str | tuple[str, ...]) -> None:
-        """Remove dataset types (names or globs) that have no datasets."""
+        """Remove dataset types (names or globs) that have no datasets.
+
+        A name that is not registered is ignored, as in LSST.
+        """
         names = [name] if isinstance(name, str) else list(name)
         for item in names:
-            for dataset_type in self.dataset_types.query(item):
+            try:
+                matched = self.dataset_types.query(item)
+            except MissingDatasetTypeError:
+                continue
+            for dataset_type in matched:
                 self.dataset_types.remove(dataset_type.name)
 
     def getDatasetType(self, name: str) -> DatasetType:

@@ -352,6 +352,11 @@ class TestDatasetTypes:
             populated.getDatasetType("t")
         assert populated.registerDatasetType(dataset_type(populated, "t", ("instrument",), "ArrowTable")) is True
 
+    def test_removing_an_unregistered_dataset_type_does_nothing(self, populated):
+        populated.removeDatasetType("nosuch")
+        populated.removeDatasetType(("nosuch", "t"))
+        assert [t.name for t in populated.queryDatasetTypes()] == ["bias", "d"]
+
     def test_remove_dataset_types_by_glob(self, populated):
         populated.removeDatasetType(("b*", "t"))
         assert [t.name for t in populated.queryDatasetTypes()] == ["d"]
