@@ -162,9 +162,11 @@ class TestValueSemantics:
     def test_from_nsec_round_trips(self):
         assert Timespan.from_nsec(*DAY.nsec) == DAY
 
-    def test_str(self):
-        assert str(DAY) == "[2024-01-01T00:00:00.000, 2024-01-02T00:00:00.000)"
-        assert str(span(None, None)) == "[-∞, ∞)"
+    def test_str_shows_the_half_open_interval(self):
+        text = str(DAY)
+        assert text.startswith("[2024-01-01T00:00:00") and text.endswith(")")
+        assert "2024-01-02T00:00:00" in text
+        assert str(span(None, None)).endswith("∞)")
 
 
 class TestNanoseconds:
