@@ -358,7 +358,11 @@ class Registry:
         """Add new datasets (without files) to a RUN and return their references."""
         run = run or self.defaults.run
         if run is None:
-            raise TypeError("insertDatasets needs run= (or a butler with a default run).")
+            from ..errors import CollectionError
+
+            # LSST raises NoDefaultCollectionError, a CollectionError.
+            raise CollectionError("No run given to insertDatasets, and no default run: pass run=... "
+                                  "(or make the Butler with run=).")
         record, dataset_type = self._resolve_dataset_type(datasetType)
         run_record = self.collections_manager.find(run)
         refs = []
