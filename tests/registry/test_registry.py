@@ -424,6 +424,10 @@ class TestInsertDatasets:
         b = runs.insertDatasets("d", [vd(1, 0)], run="r2")
         assert a[0].id != b[0].id
 
+    def test_insert_without_a_run_or_default_run_is_a_collection_error(self, runs):
+        with pytest.raises(CollectionError, match="run"):
+            runs.insertDatasets("d", [vd(1, 0)])
+
     def test_insert_into_a_tagged_collection_is_a_collection_type_error(self, runs):
         with pytest.raises(CollectionTypeError, match="tag"):
             runs.insertDatasets("d", [vd(1, 0)], run="tag")
