@@ -190,7 +190,10 @@ class TestNanoseconds:
 def registry(request, tmp_path):
     from butler.registry import Database, Registry
 
-    url = f"sqlite:///{tmp_path}/r.sqlite3" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/r.sqlite3"
+    else:
+        url = request.getfixturevalue("postgres_url")
     db = Database(url)
     yield Registry.create(db)
     db.close()

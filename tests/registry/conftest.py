@@ -158,7 +158,8 @@ class _Templates:
         self._request = request
         self._tmp = tmp_path_factory
         self._sqlite: dict[str, Path] = {}
-        self._postgres: dict[str, tuple[str, str, str]] = {}  # kind -> (template, working schema, working URL)
+        # kind -> (template schema, working schema, working URL)
+        self._postgres: dict[str, tuple[str, str, str]] = {}
         self._cleanups: list[Callable[[], None]] = []
 
     def _create(self, url: str, kind: str) -> None:
@@ -197,7 +198,8 @@ class _Templates:
 
         template, working, _ = self._postgres[kind]
         server = self._request.getfixturevalue("postgres_server_url")
-        with psycopg.connect(server.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        plain = server.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute("SET lock_timeout = '20s'")  # fail, do not hang, if a test left a transaction open
             conn.execute(_RESET_SCHEMA.replace("{src}", template).replace("{dst}", working))
 
@@ -233,7 +235,8 @@ $reset$;
 
 
 @pytest.fixture(scope="session")
-def _templates(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+def _templates(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
     templates = _Templates(request, tmp_path_factory)
     yield templates
     templates.close()
@@ -286,7 +289,8 @@ def shared_registry(request: pytest.FixtureRequest, tmp_path_factory) -> Iterato
         registry.registerRun("r2")
         registry.insertDatasets("d", [{"instrument": "Cam", "visit": v, "detector": d}
                                       for v in range(1, 7) for d in range(4)], run="r1")
-        registry.insertDatasets("d", [{"instrument": "Cam", "visit": v, "detector": 0} for v in (1, 2)], run="r2")
+        registry.insertDatasets("d", [{"instrument": "Cam", "visit": v, "detector": 0} for v in (1, 2)],
+                                run="r2")
         registry.registerCollection("chain", CollectionType.CHAINED)
         registry.setCollectionChain("chain", ["r2", "r1"])
         yield registry

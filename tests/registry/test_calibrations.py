@@ -201,8 +201,8 @@ class TestLookup:
 
     def test_an_explicit_timespan_wins_over_the_data_id(self, calib, b1):
         calib.certify("calib", b1[:1], span("2024-01-01T00:00", "2024-01-01T03:00"))
-        assert find(calib, {**DET0, "exposure": 5}, timespan=span("2024-01-01T01:00", "2024-01-01T02:00")) == \
-            b1[0]
+        ts = span("2024-01-01T01:00", "2024-01-01T02:00")
+        assert find(calib, {**DET0, "exposure": 5}, timespan=ts) == b1[0]
 
     def test_a_chain_searches_calibrations_then_runs_in_order(self, calib, b1, b2):
         calib.registerCollection("chain", CollectionType.CHAINED)

@@ -259,7 +259,8 @@ class TestRemoval:
 
     def test_a_run_with_datasets_cannot_be_removed(self, tree):
         tree.insertDimensionData("instrument", {"name": "Cam"})
-        tree.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict", universe=tree.dimensions))
+        tree.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict",
+                                             universe=tree.dimensions))
         tree.insertDatasets("x", [{"instrument": "Cam"}], run="r3")
         tree.setCollectionChain("outer", ["inner"])
         with pytest.raises(OrphanedRecordError, match="r3"):
@@ -268,7 +269,8 @@ class TestRemoval:
 
     def test_removing_a_tagged_collection_keeps_the_datasets(self, tree):
         tree.insertDimensionData("instrument", {"name": "Cam"})
-        tree.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict", universe=tree.dimensions))
+        tree.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict",
+                                             universe=tree.dimensions))
         refs = tree.insertDatasets("x", [{"instrument": "Cam"}], run="r3")
         tree.associate("tag", refs)
         tree.removeCollection("tag")

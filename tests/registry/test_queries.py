@@ -40,7 +40,8 @@ class TestFindFirst:
         assert (3, 0, "r1") in result
 
     def test_find_first_follows_the_order_given(self, shared_registry):
-        result = found(shared_registry, "visit = 1 AND detector = 0", collections=["r1", "r2"], findFirst=True)
+        result = found(shared_registry, "visit = 1 AND detector = 0", collections=["r1", "r2"],
+                       findFirst=True)
         assert result == [(1, 0, "r1")]
 
     def test_collection_wildcards_are_refused_with_find_first(self, shared_registry):
@@ -139,7 +140,8 @@ class TestTimes:
         assert visits(shared_registry, where) == [2, 3]
 
     def test_timespan_overlaps_a_bound_timespan(self, shared_registry, visit_timespan):
-        assert visits(shared_registry, "visit.timespan OVERLAPS when", bind={"when": visit_timespan(4)}) == [4]
+        when = {"when": visit_timespan(4)}
+        assert visits(shared_registry, "visit.timespan OVERLAPS when", bind=when) == [4]
 
     def test_timespan_bounds(self, shared_registry):
         assert visits(shared_registry, "visit.timespan.begin > T'2024-01-01T04:30:00'") == [5, 6]
@@ -166,14 +168,17 @@ class TestBind:
 
 class TestDataIdConstraints:
     def test_kwargs(self, shared_registry):
-        assert [d for _, d, _ in found(shared_registry, instrument="Cam", visit=3, findFirst=True)] == [0, 1, 2, 3]
+        result = found(shared_registry, instrument="Cam", visit=3, findFirst=True)
+        assert [d for _, d, _ in result] == [0, 1, 2, 3]
 
     def test_data_id_mapping(self, shared_registry):
-        result = found(shared_registry, dataId={"instrument": "Cam", "visit": 3, "detector": 2}, findFirst=True)
+        data_id = {"instrument": "Cam", "visit": 3, "detector": 2}
+        result = found(shared_registry, dataId=data_id, findFirst=True)
         assert result == [(3, 2, "r1")]
 
     def test_data_id_and_where_together(self, shared_registry):
-        assert found(shared_registry, "detector > 2", dataId={"instrument": "Cam", "visit": 3}) == [(3, 3, "r1")]
+        data_id = {"instrument": "Cam", "visit": 3}
+        assert found(shared_registry, "detector > 2", dataId=data_id) == [(3, 3, "r1")]
 
     def test_implied_dimension_kwarg(self, shared_registry):
         assert len(found(shared_registry, band="g", findFirst=True)) == 12
@@ -213,7 +218,8 @@ class TestQueryDataIds:
         assert [d["physical_filter"] for d in result] == ["Cam-g"]
 
     def test_bind(self, shared_registry):
-        result = shared_registry.queryDataIds(["visit"], where="visit.exposure_time < limit", bind={"limit": 25})
+        result = shared_registry.queryDataIds(["visit"], where="visit.exposure_time < limit",
+                                              bind={"limit": 25})
         assert sorted(d["visit"] for d in result) == [1, 2]
 
 
@@ -229,15 +235,16 @@ class TestQueryDimensionRecords:
         assert {r.id: r.timespan for r in records}[2] == visit_timespan(2)
 
     def test_records_constrained_by_kwargs(self, shared_registry):
-        assert sorted(r.id for r in shared_registry.queryDimensionRecords("visit", day_obs=20240102)) == [5, 6]
+        records = shared_registry.queryDimensionRecords("visit", day_obs=20240102)
+        assert sorted(r.id for r in records) == [5, 6]
 
     def test_records_with_bind(self, shared_registry):
         records = shared_registry.queryDimensionRecords("visit", where="exposure_time > t", bind={"t": 35.0})
         assert sorted(r.id for r in records) == [4, 5, 6]
 
     def test_records_with_in_range(self, shared_registry):
-        assert sorted(r.id for r in shared_registry.queryDimensionRecords("visit", where="visit IN (2..4)")) == [
-            2, 3, 4]
+        records = shared_registry.queryDimensionRecords("visit", where="visit IN (2..4)")
+        assert sorted(r.id for r in records) == [2, 3, 4]
 
     def test_records_constrained_by_datasets(self, shared_registry):
         records = shared_registry.queryDimensionRecords("visit", datasets="d", collections="r2")
@@ -253,7 +260,9 @@ class TestQueryDimensionRecords:
 
 
 class TestErrors:
-    @pytest.mark.parametrize("where, column", [("visit >> 3 AND", 8), ("visit = 3 AND", 14), ("visit = (3", 11)])
+    @pytest.mark.parametrize("where, column", [
+        ("visit >> 3 AND", 8), ("visit = 3 AND", 14), ("visit = (3", 11),
+    ])
     def test_malformed_where_is_a_syntax_error_with_its_column(self, shared_registry, where, column):
         with pytest.raises(ExpressionSyntaxError) as info:
             found(shared_registry, where)

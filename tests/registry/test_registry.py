@@ -89,12 +89,14 @@ class TestInsertDimensionData:
         assert detector_record(populated, 8).full_name == "D8"
 
     def test_replace_overwrites_the_stored_record(self, populated):
-        populated.insertDimensionData("detector", {"instrument": "Cam", "id": 0, "full_name": "D0x"}, replace=True)
+        populated.insertDimensionData("detector", {"instrument": "Cam", "id": 0, "full_name": "D0x"},
+                                      replace=True)
         assert detector_record(populated, 0).full_name == "D0x"
 
     def test_replace_is_seen_through_the_record_cache(self, populated):
         populated.expandDataId(instrument="Cam", detector=1)  # caches the record
-        populated.insertDimensionData("detector", {"instrument": "Cam", "id": 1, "full_name": "D1x"}, replace=True)
+        populated.insertDimensionData("detector", {"instrument": "Cam", "id": 1, "full_name": "D1x"},
+                                      replace=True)
         assert populated.expandDataId(instrument="Cam", detector=1).records["detector"].full_name == "D1x"
 
     def test_missing_parent_record_is_a_data_id_value_error_naming_it(self, populated):
@@ -138,7 +140,8 @@ class TestInsertDimensionData:
 
 class TestSyncDimensionData:
     def test_sync_inserts_a_new_record(self, populated):
-        assert populated.syncDimensionData("detector", {"instrument": "Cam", "id": 5, "full_name": "D5"}) is True
+        row = {"instrument": "Cam", "id": 5, "full_name": "D5"}
+        assert populated.syncDimensionData("detector", row) is True
         assert detector_record(populated, 5).full_name == "D5"
 
     def test_sync_of_an_identical_record_returns_false(self, populated):
@@ -173,8 +176,8 @@ class TestExpandDataId:
     def test_expansion_fills_implied_values_and_records(self, shared_registry, visit_timespan):
         data_id = shared_registry.expandDataId(instrument="Cam", visit=3, detector=1)
         assert data_id.hasFull() and data_id.hasRecords()
-        assert dict(data_id.mapping) == {"instrument": "Cam", "visit": 3, "detector": 1, "physical_filter": "Cam-r",
-                                         "band": "r", "day_obs": 20240101}
+        assert dict(data_id.mapping) == {"instrument": "Cam", "visit": 3, "detector": 1,
+                                         "physical_filter": "Cam-r", "band": "r", "day_obs": 20240101}
         assert data_id.records["visit"].exposure_time == 30.0
         assert data_id.records["physical_filter"].band == "r"
         assert data_id.records["band"].name == "r"
@@ -195,7 +198,8 @@ class TestExpandDataId:
         assert shared_registry.expandDataId(data_id) is data_id
 
     def test_dimensions_argument_selects_the_dimensions_and_ignores_other_keys(self, shared_registry):
-        data_id = shared_registry.expandDataId({"instrument": "Cam", "visit": 2, "detector": 1}, dimensions=["visit"])
+        data_id = shared_registry.expandDataId({"instrument": "Cam", "visit": 2, "detector": 1},
+                                               dimensions=["visit"])
         assert data_id.dimensions == shared_registry.dimensions.conform(["visit"])
         assert data_id["physical_filter"] == "Cam-g"
 
@@ -204,7 +208,8 @@ class TestExpandDataId:
         ("visit.name", "v4", "visit", 4),
         ("exposure.obs_id", "e5", "exposure", 5),
     ])
-    def test_alternate_keys_identify_the_dimension_value(self, shared_registry, key, value, dimension, expected):
+    def test_alternate_keys_identify_the_dimension_value(self, shared_registry, key, value, dimension,
+                                                         expected):
         data_id = shared_registry.expandDataId({key: value, "instrument": "Cam"})
         assert data_id[dimension] == expected
         assert data_id.hasRecords()
@@ -234,7 +239,8 @@ class TestExpandDataId:
 
     def test_implied_value_disagreeing_in_a_full_data_id_is_inconsistent(self, shared_registry):
         with pytest.raises(InconsistentDataIdError, match="day_obs"):
-            shared_registry.expandDataId(instrument="Cam", visit=1, physical_filter="Cam-r", band="r", day_obs=20240102)
+            shared_registry.expandDataId(instrument="Cam", visit=1, physical_filter="Cam-r", band="r",
+                                         day_obs=20240102)
 
     @pytest.mark.parametrize("data_id, named", [
         ({"instrument": "Cam", "visit": 99}, "99"),
@@ -265,7 +271,8 @@ def test_a_registry_is_reopened_with_the_universe_stored_in_it(db_url, open_data
     custom = DimensionUniverse(config)
     registry = Registry.create(open_databases(db_url), custom)
     registry.insertDimensionData("instrument", CAM)
-    registry.insertDimensionData("detector", {"instrument": "Cam", "id": 1, "full_name": "D1", "serial": "S1"})
+    registry.insertDimensionData("detector",
+                                 {"instrument": "Cam", "id": 1, "full_name": "D1", "serial": "S1"})
     # Forget every universe built in this process, so the reopened registry
     # can only have the custom one from what the database stores.
     monkeypatch.setattr(DimensionUniverse, "_cache", {})
@@ -350,7 +357,8 @@ class TestDatasetTypes:
         populated.removeDatasetType("t")
         with pytest.raises(MissingDatasetTypeError):
             populated.getDatasetType("t")
-        assert populated.registerDatasetType(dataset_type(populated, "t", ("instrument",), "ArrowTable")) is True
+        again = dataset_type(populated, "t", ("instrument",), "ArrowTable")
+        assert populated.registerDatasetType(again) is True
 
     def test_removing_an_unregistered_dataset_type_does_nothing(self, populated):
         populated.removeDatasetType("nosuch")
@@ -449,7 +457,8 @@ class TestInsertDatasets:
             runs.insertDatasets("d", [{"instrument": "Cam", "visit": 1}], run="r1")
 
     def test_dataid_type_run_ids_are_those_a_dataset_ref_computes(self, runs):
-        (ref,) = runs.insertDatasets("d", [vd(1, 0)], run="r1", idGenerationMode=DatasetIdGenEnum.DATAID_TYPE_RUN)
+        (ref,) = runs.insertDatasets("d", [vd(1, 0)], run="r1",
+                                     idGenerationMode=DatasetIdGenEnum.DATAID_TYPE_RUN)
         expected = DatasetRef(runs.getDatasetType("d"), vd(1, 0), "r1",
                               id_generation_mode=DatasetIdGenEnum.DATAID_TYPE_RUN).id
         assert ref.id == expected and ref.id.version == 5
