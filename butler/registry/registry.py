@@ -85,9 +85,23 @@ class Registry:
 
     @classmethod
     def create(cls, db: Database, universe: DimensionUniverse | None = None) -> Registry:
-        """Create the schema in an empty database and store the universe."""
+        """Create the schema in an empty database and store the universe.
+
+        Raises
+        ------
+        ConflictingDefinitionError
+            If the database already holds a registry.
+        """
         universe = universe if universe is not None else DimensionUniverse.default()
-        SchemaMigrator(db).create(universe)
+        migrator = SchemaMigrator(db)
+        revision = migrator.current()
+        if revision is not None:
+            from ..errors import ConflictingDefinitionError
+
+            raise ConflictingDefinitionError(
+                f"The database {db} already holds a registry (schema revision {revision}); open it instead."
+            )
+        migrator.create(universe)
         registry = cls(db, universe)
         with db.transaction():
             db.execute(registry.tables.attributes.insert(),
