@@ -283,6 +283,14 @@ def test_a_registry_is_reopened_with_the_universe_stored_in_it(db_url, open_data
     assert reopened.expandDataId(instrument="Cam", detector=1).records["detector"].serial == "S1"
 
 
+def test_creating_a_registry_where_one_exists_is_a_conflict(db_url, open_databases):
+    registry = Registry.create(open_databases(db_url))
+    registry.registerRun("r1")
+    with pytest.raises(ConflictingDefinitionError, match="already holds a registry"):
+        Registry.create(open_databases(db_url))
+    assert Registry.open(open_databases(db_url), "repo").queryCollections() == ["r1"]
+
+
 def test_opening_an_empty_database_is_an_incompatible_schema_error(db_url, open_databases):
     with pytest.raises(IncompatibleSchemaError, match="no butler schema"):
         Registry.open(open_databases(db_url), "nowhere")
