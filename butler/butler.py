@@ -502,7 +502,7 @@ class Butler:
             ref = DatasetRef(record.dataset_type, data_id, run, conform=False)
         run_record = registry.collections_manager.find(ref.run)
         datastore = self.datastore
-        with datastore.transaction(), self._db.transaction():
+        with datastore.transaction(), self._db.transaction(savepoint=True):
             registry.datasets.insert(record, run_record, [ref])
             datastore.put(obj, ref)
         return ref
@@ -604,7 +604,7 @@ class Butler:
         for ref in expanded.values():
             by_run_type.setdefault((ref.run, ref.datasetType.name), []).append(ref)
         datastore = self.datastore
-        with datastore.transaction(), self._db.transaction():
+        with datastore.transaction(), self._db.transaction(savepoint=True):
             inserted: set[uuid.UUID] = set()
             for (run, type_name), group in by_run_type.items():
                 registry.registerDatasetType(group[0].datasetType)
@@ -746,7 +746,7 @@ class Butler:
                     f"RUN {name!r} is in chain(s) {sorted(parents)}; pass unlink_from_chains=True to remove it "
                     "from them too.")
             records.append((record, parents))
-        with self.datastore.transaction(), self._db.transaction():
+        with self.datastore.transaction(), self._db.transaction(savepoint=True):
             for record, parents in records:
                 for parent in parents:
                     manager.set_chain(parent, [c for c in manager.get_chain(parent) if c != record.name])
@@ -767,7 +767,7 @@ class Butler:
             raise TypeError("Cannot pass purge=True without disassociate=True.")
         if disassociate and not tags and not purge:
             raise TypeError("No tags provided but disassociate=True.")
-        with self.datastore.transaction(), self._db.transaction():
+        with self.datastore.transaction(), self._db.transaction(savepoint=True):
             if purge:
                 self._registry.datasets.delete(refs)
             else:

@@ -52,7 +52,7 @@ def transfer_between_butlers(target: Butler, source: Butler, refs: list[DatasetR
                 registry.insertDimensionData(element.name, *records.values(), skip_existing=True)
     else:
         _check_dimension_records(target, refs)
-    with target.datastore.transaction(), target.registry.db.transaction():
+    with target.datastore.transaction(), target.registry.db.transaction(savepoint=True):
         for run in sorted({r.run for r in refs}):
             registry.registerRun(run)
         imported = registry._importDatasets(refs)
