@@ -30,6 +30,7 @@ __all__ = [
     "ExpressionSyntaxError",
     "MissingCollectionError",
     "MissingDatasetTypeError",
+    "NoDefaultCollectionError",
     "OrphanedRecordError",
     "RepositoryNotFoundError",
     "UnknownComponentError",
@@ -123,6 +124,10 @@ class MissingCollectionError(CollectionError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class NoDefaultCollectionError(CollectionError, TypeError):
+    """No collection or run was given and the butler has no default one."""
 
 
 class CollectionTypeError(CollectionError, TypeError):

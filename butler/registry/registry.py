@@ -335,9 +335,9 @@ class Registry:
         if collections is None:
             collections = self.defaults.collections
             if not collections:
-                from ..errors import CollectionError
+                from ..errors import NoDefaultCollectionError
 
-                raise CollectionError(
+                raise NoDefaultCollectionError(
                     "No collections to search: pass collections=... or make the Butler with collections=/run=."
                 )
         return self.collections_manager.resolve_search_path(collections)
@@ -372,10 +372,10 @@ class Registry:
         """Add new datasets (without files) to a RUN and return their references."""
         run = run or self.defaults.run
         if run is None:
-            from ..errors import CollectionError
+            from ..errors import NoDefaultCollectionError
 
             # LSST raises NoDefaultCollectionError, a CollectionError.
-            raise CollectionError("No run given to insertDatasets, and no default run: pass run=... "
+            raise NoDefaultCollectionError("No run given to insertDatasets, and no default run: pass run=... "
                                   "(or make the Butler with run=).")
         record, dataset_type = self._resolve_dataset_type(datasetType)
         run_record = self.collections_manager.find(run)
