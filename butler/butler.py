@@ -19,7 +19,7 @@ from .butler_collections import ButlerCollections
 from .collection_type import CollectionType
 from .dataset_ref import DatasetRef
 from .dataset_type import DatasetType
-from .deferred import ButlerURI, DatasetExistence, DeferredDatasetHandle
+from .deferred import ButlerURI, DatasetExistence, DatasetRefURIs, DeferredDatasetHandle
 from .dimensions import DataCoordinate, Dimension, DimensionRecord, DimensionUniverse
 from .errors import (
     CollectionTypeError,
@@ -531,9 +531,9 @@ class Butler:
             raise DatasetNotFoundError(f"Dataset {ref} has no file in the datastore.")
         return DeferredDatasetHandle(self, ref, parameters, storageClass)
 
-    def getURI(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
-               predict: bool = False, collections: Any = None, run: str | None = None, **kwargs: Any) -> ButlerURI:
-        """Where a dataset's file is (or, with ``predict``, would be)."""
+    def _ref_for_uri(self, datasetRefOrType: Any, dataId: Any, predict: bool, collections: Any, run: str | None,
+                     kwargs: dict[str, Any]) -> DatasetRef:
+        """The stored dataset to locate or, with ``predict``, a new ref in ``run`` if none is found."""
         if predict and not isinstance(datasetRefOrType, DatasetRef):
             ref = self.find_dataset(datasetRefOrType, dataId, collections=collections, **kwargs)
             if ref is None:
@@ -543,10 +543,30 @@ class Butler:
                     dataId = self._resolve_record_constraints(dataId, constraints)
                 data_id = self._registry.expandDataId(dataId, dimensions=dataset_type.dimensions, **kwargs)
                 ref = DatasetRef(dataset_type, data_id, run or self.run or "predicted", conform=False)
-                return ButlerURI(self.datastore.getURI(ref, predict=True))
-        else:
-            ref = self._find_or_raise(datasetRefOrType, dataId, collections, None, kwargs)
+            return ref
+        return self._find_or_raise(datasetRefOrType, dataId, collections, None, kwargs)
+
+    def getURI(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+               predict: bool = False, collections: Any = None, run: str | None = None, **kwargs: Any) -> ButlerURI:
+        """Where a dataset's file is (or, with ``predict``, would be, ending ``#predicted``)."""
+        ref = self._ref_for_uri(datasetRefOrType, dataId, predict, collections, run, kwargs)
         return ButlerURI(self.datastore.getURI(ref, predict=predict))
+
+    def getURIs(self, datasetRefOrType: DatasetRef | DatasetType | str, /, dataId: Any = None, *,
+                predict: bool = False, collections: Any = None, run: str | None = None,
+                **kwargs: Any) -> DatasetRefURIs:
+        """The file of a dataset and those of its components stored apart, as LSST's ``getURIs``.
+
+        Returns
+        -------
+        uris : `DatasetRefURIs`
+            ``(primaryURI, componentURIs)``; ``primaryURI`` is `None` for a
+            dataset stored as one file per component.
+        """
+        ref = self._ref_for_uri(datasetRefOrType, dataId, predict, collections, run, kwargs)
+        primary, components = self.datastore.getURIs(ref, predict=predict)
+        return DatasetRefURIs(None if primary is None else ButlerURI(primary),
+                              {name: ButlerURI(uri) for name, uri in components.items()})
 
     def exists(self, dataset_ref_or_type: DatasetRef | DatasetType | str, /, data_id: Any = None, *,
                full_check: bool = True, collections: Any = None, **kwargs: Any) -> DatasetExistence:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["DeferredDatasetHandle", "DatasetExistence", "ButlerURI"]
+__all__ = ["DeferredDatasetHandle", "DatasetExistence", "DatasetRefURIs", "ButlerURI"]
 
 import enum
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .butler import Butler
@@ -74,6 +74,16 @@ class ButlerURI(str):
     def basename(self) -> str:
         """The last path component."""
         return self.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+class DatasetRefURIs(NamedTuple):
+    """The locations of a dataset (``Butler.getURIs``), usable as the pair ``(primary, components)``."""
+
+    primaryURI: ButlerURI | None
+    """The file holding the whole dataset; `None` if each component has its own."""
+
+    componentURIs: dict[str, ButlerURI]
+    """The files of components stored apart, by component name (usually empty)."""
 
 
 class DeferredDatasetHandle:

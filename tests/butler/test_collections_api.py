@@ -154,6 +154,23 @@ def test_tagged_collection_holds_datasets_associated_from_runs(butler: Butler):
                                                                                                "run": 2}
 
 
+@pytest.mark.xfail(strict=True, reason="butler/registry/collections.py: CollectionManager._chains is loaded once "
+                   "(_ensure_loaded) and never re-read, so a Butler does not see a chain another Butler or "
+                   "process redefined; LSST sees it at once")
+def test_a_chain_redefined_by_another_butler_is_seen_at_once(butler: Butler, open_butlers):
+    butler.put({"run": "run1"}, "summary", instrument="Cam", visit=1, detector=0)
+    butler.collections.register("chain", CollectionType.CHAINED)
+    butler.collections.extend_chain("chain", "run1")
+    reader = open_butlers(butler._config.root, collections="chain")
+    assert reader.get("summary", instrument="Cam", visit=1, detector=0) == {"run": "run1"}
+
+    butler.collections.register("run2")
+    butler.put({"run": "run2"}, "summary", instrument="Cam", visit=1, detector=0, run="run2")
+    butler.collections.prepend_chain("chain", "run2")
+    assert reader.collections.get_info("chain").children == ("run2", "run1")
+    assert reader.get("summary", instrument="Cam", visit=1, detector=0) == {"run": "run2"}
+
+
 def _certify_biases_and_flats(butler: Butler, visit_timespan) -> None:
     """bias v1 valid until half past hour 2, bias v2 from then on; one flat per filter, always valid."""
     butler.collections.register("calib", CollectionType.CALIBRATION)

@@ -175,6 +175,16 @@ def test_get_uri_points_at_the_stored_file_and_can_predict(local_butler: Butler)
         local_butler.getURI("summary", instrument="Cam", visit=2, detector=0)
 
 
+def test_get_uris_gives_the_primary_file_and_component_files(local_butler: Butler):
+    ref = local_butler.put(_catalog(), "catalog", instrument="Cam", visit=1)
+    uris = local_butler.getURIs(ref)
+    primary, components = uris  # usable as a pair, as in LSST
+    assert primary == uris.primaryURI == local_butler.getURI(ref) and components == uris.componentURIs == {}
+    assert local_butler.getURIs("catalog", instrument="Cam", visit=1).primaryURI == primary
+    predicted = local_butler.getURIs("catalog", instrument="Cam", visit=2, predict=True)
+    assert predicted.primaryURI.fragment == "predicted"
+
+
 def test_find_dataset_returns_none_when_nothing_matches(butler: Butler):
     ref = butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
     assert butler.find_dataset("summary", instrument="Cam", visit=1, detector=0) == ref
