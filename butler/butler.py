@@ -104,7 +104,7 @@ class Butler:
             self._registry = Registry.open(self._db, self._config.root, defaults)
         self._writeable = writeable
         self._datastore = None if without_datastore else self._make_datastore()
-        self._collections = ButlerCollections(self._registry)
+        self._collections = ButlerCollections(self._registry, writeable)
         if run is not None and writeable:
             self._registry.registerRun(run)
 

@@ -21,9 +21,14 @@ def _as_list(names: str | Iterable[str]) -> list[str]:
 class ButlerCollections(Sequence[str]):
     """Collections of a butler; as a sequence, its default search path."""
 
-    def __init__(self, registry: Registry):
+    def __init__(self, registry: Registry, writeable: bool = True):
         self._registry = registry
         self._manager = registry.collections_manager
+        self._writeable = writeable
+
+    def _require_writeable(self) -> None:
+        if not self._writeable:
+            raise TypeError("Butler is read-only; open it with writeable=True (or a run=) to change collections.")
 
     @property
     def defaults(self) -> tuple[str, ...]:
@@ -38,6 +43,7 @@ class ButlerCollections(Sequence[str]):
 
     def register(self, name: str, type: CollectionType = CollectionType.RUN, doc: str | None = None) -> bool:
         """Create a collection; `False` if it exists already (with that type)."""
+        self._require_writeable()
         return self._manager.register(name, type, doc)
 
     def query(self, expression: str | Iterable[str] = "*", collection_types: Any = None,
@@ -68,6 +74,7 @@ class ButlerCollections(Sequence[str]):
                 for n in self.query(expression, collection_types, flatten_chains, include_chains)]
 
     def _chain(self, parent: str) -> list[str]:
+        self._require_writeable()
         try:
             record = self._manager.find(parent)
         except MissingCollectionError:
@@ -101,6 +108,7 @@ class ButlerCollections(Sequence[str]):
 
     def x_remove(self, name: str) -> None:
         """Remove a collection (a RUN must be empty; see ``Butler.removeRuns``)."""
+        self._require_writeable()
         self._manager.remove(name)
 
     def __repr__(self) -> str:

@@ -352,3 +352,35 @@ def test_query_datasets_with_dimension_records(shared_butler: Butler):
 def test_registry_query_datasets_searches_all_collections_with_ellipsis(shared_butler: Butler):
     refs = list(shared_butler.registry.queryDatasets("summary", collections=..., where="detector = 0"))
     assert len(refs) == 6
+
+
+# Read-only butlers --------------------------------------------------------------------------------------------
+
+
+def test_a_read_only_butler_cannot_change_collections(butler: Butler, open_butlers):
+    butler.collections.register("chain", CollectionType.CHAINED)
+    reader = open_butlers(butler._config.root, collections="run1")
+    with pytest.raises(TypeError, match="read-only"):
+        reader.collections.register("new")
+    for edit in (reader.collections.extend_chain, reader.collections.prepend_chain,
+                 reader.collections.redefine_chain, reader.collections.remove_from_chain):
+        with pytest.raises(TypeError, match="read-only"):
+            edit("chain", "run1")
+    with pytest.raises(TypeError, match="read-only"):
+        reader.collections.x_remove("chain")
+    assert set(butler.collections.query("*")) == {"run1", "chain"}
+    assert butler.collections.get_info("chain").children == ()
+    # Reading is fine.
+    assert reader.collections.get_info("chain").type is CollectionType.CHAINED
+
+
+@pytest.mark.xfail(strict=True, reason="butler/registry/database.py: Database(writeable=False) does not refuse "
+                   "writes, so butler.registry of a read-only Butler inserts rows; LSST raises "
+                   "ReadOnlyDatabaseError (a RuntimeError)")
+def test_a_read_only_butler_registry_refuses_writes(local_butler: Butler, open_butlers):
+    reader = open_butlers(local_butler._config.root, collections="run1")
+    with pytest.raises(RuntimeError, match="read-only"):
+        reader.registry.registerRun("new")
+    with pytest.raises(RuntimeError, match="read-only"):
+        reader.registry.insertDimensionData("detector", {"instrument": "Cam", "id": 9, "full_name": "D9"})
+    assert "new" not in local_butler.collections.query("*")
