@@ -115,9 +115,11 @@ class Butler:
 
     @classmethod
     def from_config(cls, config: Any = None, *, collections: Any = None, run: str | None = None,
-                    searchPaths: Any = None, writeable: bool | None = None, **kwargs: Any) -> Butler:
+                    searchPaths: Any = None, writeable: bool | None = None, inferDefaults: bool = True,
+                    without_datastore: bool = False, **kwargs: Any) -> Butler:
         """Open a repository (same as the constructor; LSST's spelling)."""
-        return cls(config, collections=collections, run=run, writeable=writeable, **kwargs)
+        return cls(config, collections=collections, run=run, searchPaths=searchPaths, writeable=writeable,
+                   inferDefaults=inferDefaults, without_datastore=without_datastore, **kwargs)
 
     @staticmethod
     def makeRepo(

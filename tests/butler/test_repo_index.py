@@ -92,3 +92,13 @@ def test_repositories_open_by_path_file_url_and_config_file(repo_root: str):
 def test_make_repo_refuses_to_overwrite_unless_asked(repo_root: str):
     with pytest.raises(FileExistsError, match="overwrite"):
         Butler.makeRepo(repo_root)
+
+
+def test_from_config_takes_the_constructors_options(repo_root: str):
+    with Butler.from_config(repo_root, without_datastore=True) as butler:
+        assert butler.registry.getCollectionType("run1").name == "RUN"
+        with pytest.raises(RuntimeError, match="datastore"):
+            butler.datastore
+    with Butler.from_config(repo_root, run="run2") as butler:
+        assert butler.run == "run2" and butler.isWriteable()
+        assert butler.collections.defaults == ("run2",)
