@@ -102,11 +102,42 @@ class Butler:
         else:
             self._db = Database(self._config.registry_db, writeable=writeable)
             self._registry = Registry.open(self._db, self._config.root, defaults)
+        if kwargs:
+            try:
+                self._check_default_data_id(kwargs)
+            except Exception:
+                if butler is None:
+                    self._db.close()
+                raise
         self._writeable = writeable
         self._datastore = None if without_datastore else self._make_datastore()
         self._collections = ButlerCollections(self._registry, writeable)
         if run is not None and writeable:
             self._registry.registerRun(run)
+
+    def _check_default_data_id(self, values: Mapping[str, Any]) -> None:
+        """Refuse default data ID values that are not governors (instrument, skymap) or name no record.
+
+        Raises
+        ------
+        TypeError
+            For a key that is not a governor dimension -- often a misspelled
+            keyword argument, which would otherwise be silently ignored.
+        DataIdValueError
+            For a value with no record.
+        """
+        universe = self.dimensions
+        governors = {d.name for d in universe.governor_dimensions}
+        others = set(values) - governors
+        if others:
+            raise TypeError(
+                f"Only governor dimensions ({', '.join(sorted(governors))}) may be identified by a default data "
+                f"ID, not {others}.  (These may just be unrecognized or misspelled keyword arguments passed at "
+                "Butler construction.)")
+        storage = self._registry.dimension_records
+        for name, value in values.items():
+            if value is not None and storage.fetch_one(universe[name], (value,)) is None:
+                raise DataIdValueError(f"Default data ID value {name}={value!r} names no {name} record.")
 
     def _make_datastore(self):
         settings = self._config.datastore

@@ -389,3 +389,13 @@ def test_get_of_a_ref_whose_file_is_gone_raises_file_not_found(local_butler: But
     os.remove(local_butler.getURI(ref).ospath)
     with pytest.raises(FileNotFoundError, match="summary"):
         local_butler.get(ref)
+
+
+def test_default_data_id_values_must_be_known_governor_values(local_butler: Butler, open_butlers):
+    root = local_butler._config.root
+    with pytest.raises(TypeError, match="colections"):
+        open_butlers(root, colections="run1")  # a misspelled keyword is not a silent data ID value
+    with pytest.raises(TypeError, match="detector"):
+        open_butlers(root, collections="run1", instrument="Cam", detector=0)
+    with pytest.raises(DataIdValueError, match="NoCam"):
+        open_butlers(root, collections="run1", instrument="NoCam")
