@@ -115,3 +115,13 @@ def test_make_repo_on_s3_without_a_server_database_says_how_to_fix_it(s3_bucket:
         Butler.makeRepo(f"{s3_bucket}/repo")
     assert "registry" in str(info.value) and "db" in str(info.value)
     assert _bucket_files(s3_bucket) == []
+
+
+@pytest.mark.postgres
+def test_transfer_from_an_s3_repository_to_a_local_one(s3_butler: Butler, tmp_path: Path, open_butlers):
+    refs = [s3_butler.put({"v": v}, "summary", instrument="Cam", visit=v, detector=0) for v in (1, 2)]
+    Butler.makeRepo(str(tmp_path / "local"))
+    local = open_butlers(str(tmp_path / "local"), writeable=True)
+    local.transfer_from(s3_butler, refs, register_dataset_types=True, transfer_dimensions=True)
+    assert [local.get(r) for r in refs] == [{"v": 1}, {"v": 2}]
+    assert all(local.getURI(r).scheme == "file" for r in refs)
