@@ -102,6 +102,8 @@ class Butler:
         else:
             self._db = Database(self._config.registry_db, writeable=writeable)
             self._registry = Registry.open(self._db, self._config.root, defaults)
+        # Keys of data IDs that need no translation (see _split_data_id).
+        self._dimension_names = frozenset(d.name for d in self.dimensions.getStaticDimensions())
         if kwargs:
             try:
                 self._check_default_data_id(kwargs)
@@ -378,14 +380,6 @@ class Butler:
         return ref
 
     # Data IDs -----------------------------------------------------------------
-
-    @property
-    def _dimension_names(self) -> frozenset[str]:
-        names = self.__dict__.get("_dimension_names_cache")
-        if names is None:
-            names = self.__dict__["_dimension_names_cache"] = frozenset(
-                d.name for d in self.dimensions.getStaticDimensions())
-        return names
 
     def _split_data_id(self, dataset_type: DatasetType, data_id: Any, kwargs: Mapping[str, Any]
                        ) -> tuple[Any, Mapping[str, Any], dict[str, dict[str, Any]]]:
