@@ -231,6 +231,43 @@ def test_certify_refuses_overlapping_validity_ranges(butler: Butler, visit_times
     assert bias == {"bias": "old"}
 
 
+@pytest.mark.xfail(strict=True, reason="butler/registry/query_engine.py:87 join_dataset_search refuses any "
+                   "find-first search whose collections include a CALIBRATION one, even for a dataset type that "
+                   "is not a calibration (LSST skips those collections) and for a calibration valid over a single "
+                   "range (LSST returns it)")
+def test_find_first_queries_through_a_chain_that_includes_calibrations(local_butler: Butler, visit_timespan):
+    local_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
+    local_butler.collections.register("calib", CollectionType.CALIBRATION)
+    bias = local_butler.put({"bias": 1}, "bias", instrument="Cam", detector=0)
+    local_butler.registry.certify("calib", [bias], Timespan(None, None))
+    local_butler.collections.register("defaults", CollectionType.CHAINED)
+    local_butler.collections.extend_chain("defaults", ["calib", "run1"])
+    assert len(local_butler.query_datasets("summary", collections="defaults", instrument="Cam")) == 1
+    assert [r.id for r in local_butler.query_datasets("bias", collections="calib")] == [bias.id]
+
+
+@pytest.mark.xfail(strict=True, reason="butler/registry/query_engine.py _dataset_constraints (datasets= of "
+                   "queryDataIds/queryDimensionRecords) looks only at RUN/TAGGED collections, so datasets "
+                   "certified in a CALIBRATION collection constrain nothing and the result is empty")
+def test_query_data_ids_constrained_by_datasets_in_a_calibration_collection(local_butler: Butler):
+    local_butler.collections.register("calib", CollectionType.CALIBRATION)
+    bias = local_butler.put({"bias": 1}, "bias", instrument="Cam", detector=2)
+    local_butler.registry.certify("calib", [bias], Timespan(None, None))
+    data_ids = local_butler.registry.queryDataIds(["detector"], datasets="bias", collections="calib",
+                                                  instrument="Cam")
+    assert [d["detector"] for d in data_ids] == [2]
+
+
+@pytest.mark.xfail(strict=True, reason="butler/registry/registry.py has no queryDatasetAssociations (LSST's way to "
+                   "list a CALIBRATION collection's validity ranges)")
+def test_query_dataset_associations_lists_validity_ranges(local_butler: Butler, visit_timespan):
+    local_butler.collections.register("calib", CollectionType.CALIBRATION)
+    bias = local_butler.put({"bias": 1}, "bias", instrument="Cam", detector=0)
+    local_butler.registry.certify("calib", [bias], visit_timespan(1))
+    (association,) = local_butler.registry.queryDatasetAssociations("bias", collections="calib")
+    assert (association.ref, association.collection, association.timespan) == (bias, "calib", visit_timespan(1))
+
+
 # Queries (read-only, shared repository) -------------------------------------------------------------------
 
 
