@@ -189,7 +189,8 @@ def shared_butler(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[
                            visit=v, detector=0, run="run2")
             butler.collections.register("chain", CollectionType.CHAINED)
             butler.collections.redefine_chain("chain", ["run2", "run1"])
-        yield Butler(os.fspath(root), collections="chain", instrument=INSTRUMENT)
+        with Butler(os.fspath(root), collections="chain", instrument=INSTRUMENT) as reader:
+            yield reader
     finally:
         butler.close()
         if cleanup is not None:
