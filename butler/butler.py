@@ -29,6 +29,7 @@ from .errors import (
     DimensionNameError,
     DimensionValueError,
     EmptyQueryResultError,
+    FileNotFoundInDatastoreError,
     InvalidQueryError,
     MissingDatasetTypeError,
     OrphanedRecordError,
@@ -154,6 +155,23 @@ class Butler:
         return cls(config, collections=collections, run=run, searchPaths=searchPaths, writeable=writeable,
                    inferDefaults=inferDefaults, without_datastore=without_datastore, **kwargs)
 
+    def clone(self, *, collections: Any = ..., run: Any = ..., inferDefaults: Any = ..., dataId: Any = ...,
+              metrics: Any = None) -> Butler:
+        """A new Butler on the same repository and connection, with other defaults (LSST's ``clone``).
+
+        Arguments left out keep this butler's values; ``run=None`` removes
+        the default run.  The clone is writeable if this butler is.
+        """
+        defaults = self._registry.defaults
+        if collections is ...:
+            # Collections inferred from the run follow the clone's run.
+            inferred = (defaults.run,) if defaults.run else ()
+            collections = defaults.collections if defaults.collections != inferred else None
+        if run is ...:
+            run = defaults.run
+        data_id = dict(defaults.dataId_values) if dataId is ... else dict(dataId or {})
+        return Butler(butler=self, collections=collections, run=run, writeable=self._writeable, **data_id)
+
     @staticmethod
     def makeRepo(
         root: Any,
@@ -231,6 +249,26 @@ class Butler:
 
         return set(get_known_repos())
 
+    @staticmethod
+    def get_repo_uri(label: str, return_label: bool = False) -> ButlerURI:
+        """The location the repository index gives for a label.
+
+        Raises
+        ------
+        KeyError
+            If the label is not in the index (or there is no index), unless
+            ``return_label`` is true, in which case the label itself is returned.
+        """
+        from .repo_config import get_known_repos
+
+        known = get_known_repos()
+        if label in known:
+            return ButlerURI(known[label])
+        if return_label:
+            return ButlerURI(label)
+        where = "the repository index" if known else "a repository index ($BUTLER_REPOSITORY_INDEX is not set)"
+        raise KeyError(f"Label {label!r} is not in {where}.")
+
     # Properties ------------------------------------------------------------
 
     @property
@@ -263,6 +301,14 @@ class Butler:
     def isWriteable(self) -> bool:
         """Whether this butler may write."""
         return self._writeable
+
+    def get_datastore_names(self) -> tuple[str, ...]:
+        """Names of the datastores (one here)."""
+        return (self.datastore.name,)
+
+    def get_datastore_roots(self) -> dict[str, ButlerURI | None]:
+        """Root directory (or URL) of each datastore, ending with ``/``."""
+        return {self.datastore.name: ButlerURI(self.datastore.root.url.rstrip("/") + "/")}
 
     def _require_writeable(self) -> None:
         if not self._writeable:
@@ -303,6 +349,11 @@ class Butler:
         if ref is not None and storage_class is not None:
             ref = ref.overrideStorageClass(storage_class)
         return ref
+
+    def get_many_datasets(self, ids: Iterable[Any]) -> list[DatasetRef]:
+        """References for many dataset IDs (`uuid.UUID` or `str`); unknown IDs are left out."""
+        wanted = [i if isinstance(i, uuid.UUID) else uuid.UUID(str(i)) for i in ids]
+        return list(self._registry.datasets.get_refs(wanted).values())
 
     def _dataset_type_of(self, datasetRefOrType: DatasetRef | DatasetType | str) -> DatasetType:
         if isinstance(datasetRefOrType, DatasetType):
@@ -595,6 +646,40 @@ class Butler:
         return DatasetRefURIs(None if primary is None else ButlerURI(primary),
                               {name: ButlerURI(uri) for name, uri in components.items()})
 
+    def get_many_uris(self, refs: Iterable[DatasetRef], predict: bool = False,
+                      allow_missing: bool = False) -> dict[DatasetRef, DatasetRefURIs]:
+        """`getURIs` for many refs.
+
+        Refs not stored are predicted with ``predict``, left out with
+        ``allow_missing``, and otherwise an error.
+
+        Raises
+        ------
+        FileNotFoundError
+            If a dataset is not stored (and neither option is given).
+        """
+        refs = list(refs)
+        datastore = self.datastore
+        stored = datastore.prepare_get_records(refs)
+        result = {}
+        for ref in refs:
+            if ref.id not in stored and not predict:
+                if allow_missing:
+                    continue
+                raise FileNotFoundInDatastoreError(f"Dataset {ref} is not stored in {datastore.name}.")
+            primary, components = datastore.getURIs(ref, predict=predict)
+            result[ref] = DatasetRefURIs(None if primary is None else ButlerURI(primary),
+                                         {name: ButlerURI(uri) for name, uri in components.items()})
+        return result
+
+    def stored(self, ref: DatasetRef) -> bool:
+        """Whether the dataset's file is in the datastore (recorded and present)."""
+        return self.datastore.exists(ref)
+
+    def stored_many(self, refs: Iterable[DatasetRef]) -> dict[DatasetRef, bool]:
+        """`stored` for many refs at once."""
+        return self.datastore.mexists(refs)
+
     def exists(self, dataset_ref_or_type: DatasetRef | DatasetType | str, /, data_id: Any = None, *,
                full_check: bool = True, collections: Any = None, **kwargs: Any) -> DatasetExistence:
         """How far a dataset exists: in the registry, in the datastore's records, as a file."""
@@ -738,6 +823,41 @@ class Butler:
             reasons.append(f"No {dataset_type.name} datasets match the data ID constraints.")
         return reasons
 
+    def query_all_datasets(self, collections: Any = None, *, name: str | Iterable[str] = "*",
+                           find_first: bool = True, data_id: Any = None, where: str = "",
+                           bind: Mapping[str, Any] | None = None, limit: int | None = _DEFAULT_LIMIT,
+                           **kwargs: Any) -> list[DatasetRef]:
+        """Datasets of every type (or those matching ``name`` globs) in the collections.
+
+        Each dataset type is queried as by `query_datasets`; an empty result
+        is not an error.  ``limit`` applies to the total.
+
+        Raises
+        ------
+        MissingDatasetTypeError
+            If no dataset type matches ``name``.
+        """
+        if collections is None:
+            collections = self._registry.defaults.collections
+        patterns = [name] if isinstance(name, str) else list(name)
+        dataset_types = self._registry.queryDatasetTypes(patterns)
+        if not dataset_types:
+            raise MissingDatasetTypeError(f"No dataset types found for query {patterns}.")
+        query_limit = None if limit is None else (abs(limit) + 1 if limit < 0 else limit)
+        keys = {c.key for c in self._registry._search_path(collections)}
+        refs: list[DatasetRef] = []
+        for dataset_type in dataset_types:
+            record = self._registry.dataset_types.find(dataset_type.name)
+            if not keys & self._registry.datasets.collections_with(record):
+                continue
+            refs.extend(self.query_datasets(dataset_type, collections, find_first=find_first, data_id=data_id,
+                                            where=where, bind=bind, limit=query_limit, explain=False, **kwargs))
+            if query_limit is not None and len(refs) >= query_limit:
+                break
+        if limit is not None and limit >= 0:
+            refs = refs[:limit]
+        return self._finish_query(refs, limit, False, "datasets")
+
     def query_data_ids(self, dimensions: Any, *, data_id: Any = None, where: str = "",
                        bind: Mapping[str, Any] | None = None, with_dimension_records: bool = False,
                        order_by: Iterable[str] | str | None = None, limit: int | None = _DEFAULT_LIMIT,
@@ -845,6 +965,14 @@ class Butler:
         return transfer_between_butlers(self, source_butler, list(source_refs), transfer=transfer,
                                         skip_missing=skip_missing, register_dataset_types=register_dataset_types,
                                         transfer_dimensions=transfer_dimensions, dry_run=dry_run)
+
+    def transfer_dimension_records_from(self, source_butler: Butler, source_refs: Iterable[Any]) -> None:
+        """Copy the dimension records of datasets (or data IDs) from another butler; existing ones are kept."""
+        from .transfers import transfer_dimension_records
+
+        self._require_writeable()
+        data_ids = [r.dataId if isinstance(r, DatasetRef) else r for r in source_refs]
+        transfer_dimension_records(self, source_butler, data_ids)
 
     def emptyTrash(self) -> None:
         """Delete the files of datasets removed from the registry."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["transfer_between_butlers"]
+__all__ = ["transfer_between_butlers", "transfer_dimension_records"]
 
 from typing import TYPE_CHECKING
 
@@ -40,16 +40,7 @@ def transfer_between_butlers(target: Butler, source: Butler, refs: list[DatasetR
     if dry_run:
         return refs
     if transfer_dimensions:
-        records_by_element: dict[str, dict] = {}
-        for ref in refs:
-            expanded = source.registry.expandDataId(ref.dataId)
-            for element, record in expanded.records.items():
-                if record is not None:
-                    records_by_element.setdefault(element, {})[record.dataId] = record
-        for element in target.dimensions.getStaticElements():
-            records = records_by_element.get(element.name)
-            if records:
-                registry.insertDimensionData(element.name, *records.values(), skip_existing=True)
+        transfer_dimension_records(target, source, [ref.dataId for ref in refs])
     else:
         _check_dimension_records(target, refs)
     with target.datastore.transaction(), target.registry.db.transaction(savepoint=True):
@@ -59,6 +50,21 @@ def transfer_between_butlers(target: Butler, source: Butler, refs: list[DatasetR
         new_ids = {r.id for r in imported}
         target.datastore.transfer_from(source.datastore, [r for r in refs if r.id in new_ids], transfer=transfer)
     return refs
+
+
+def transfer_dimension_records(target: Butler, source: Butler, data_ids: list) -> None:
+    """Insert into ``target`` the source's records for these data IDs (records already there are kept)."""
+    records_by_element: dict[str, dict] = {}
+    for data_id in data_ids:
+        expanded = source.registry.expandDataId(data_id)
+        for element, record in expanded.records.items():
+            if record is not None:
+                records_by_element.setdefault(element, {})[record.dataId] = record
+    with target.registry.transaction():
+        for element in target.dimensions.getStaticElements():
+            records = records_by_element.get(element.name)
+            if records:
+                target.registry.insertDimensionData(element.name, *records.values(), skip_existing=True)
 
 
 def _check_dimension_records(target: Butler, refs: list[DatasetRef]) -> None:

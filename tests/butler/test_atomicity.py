@@ -125,10 +125,9 @@ def test_a_failed_ingest_caught_inside_a_transaction_leaves_nothing(butler: Butl
     raw = butler.get_dataset_type("raw")
     good = tmp_path / "good.yaml"
     good.write_text("a: 1\n")
-    datasets = [FileDataset(str(good), DatasetRef(raw, {"instrument": "Cam", "exposure": 1, "detector": 0},
-                                                  run="raw/new")),
-                FileDataset(str(tmp_path / "missing.yaml"),
-                            DatasetRef(raw, {"instrument": "Cam", "exposure": 1, "detector": 1}, run="raw/new"))]
+    datasets = [FileDataset(path, DatasetRef(raw, {"instrument": "Cam", "exposure": 1, "detector": d},
+                                             run="raw/new"))
+                for d, path in enumerate([str(good), str(tmp_path / "missing.yaml")])]
     rows = row_counts(butler)
     with butler.transaction():
         with pytest.raises(FileNotFoundError):
@@ -136,8 +135,13 @@ def test_a_failed_ingest_caught_inside_a_transaction_leaves_nothing(butler: Butl
     assert row_counts(butler) == rows and dataset_files(butler) == []
 
 
-@pytest.mark.xfail(strict=True, reason="butler/datastore/file_datastore.py FileDatastore.transaction: a nested call "
-                   "joins the outer undo log, so files written in an inner block that fails stay behind")
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "butler/datastore/file_datastore.py FileDatastore.transaction: a nested call joins the outer "
+        "undo log, so files written in an inner block that fails stay behind"
+    ),
+)
 def test_an_inner_transaction_that_fails_removes_its_own_files(local_butler: Butler, dataset_files):
     with local_butler.transaction():
         local_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)

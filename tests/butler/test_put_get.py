@@ -399,3 +399,45 @@ def test_default_data_id_values_must_be_known_governor_values(local_butler: Butl
         open_butlers(root, collections="run1", instrument="Cam", detector=0)
     with pytest.raises(DataIdValueError, match="NoCam"):
         open_butlers(root, collections="run1", instrument="NoCam")
+
+
+# Bulk and convenience methods ------------------------------------------------------------------------------
+
+
+def test_stored_and_get_many_uris_report_files_in_bulk(local_butler: Butler):
+    refs = [local_butler.put({"v": v}, "summary", instrument="Cam", visit=v, detector=0) for v in (1, 2)]
+    never = DatasetRef(refs[0].datasetType, refs[0].dataId, run="run1")
+    assert local_butler.stored(refs[0]) and not local_butler.stored(never)
+    assert local_butler.stored_many(refs + [never]) == {refs[0]: True, refs[1]: True, never: False}
+
+    uris = local_butler.get_many_uris(refs)
+    assert {ref: u.primaryURI for ref, u in uris.items()} == {ref: local_butler.getURI(ref) for ref in refs}
+    with pytest.raises(FileNotFoundError):
+        local_butler.get_many_uris(refs + [never])
+    assert set(local_butler.get_many_uris(refs + [never], allow_missing=True)) == set(refs)
+    assert local_butler.get_many_uris([never], predict=True)[never].primaryURI.fragment == "predicted"
+
+
+def test_get_many_datasets_leaves_out_unknown_ids(local_butler: Butler):
+    refs = [local_butler.put({"v": v}, "summary", instrument="Cam", visit=v, detector=0) for v in (1, 2)]
+    found = local_butler.get_many_datasets([refs[0].id, str(refs[1].id), uuid.uuid4()])
+    assert sorted(r.id for r in found) == sorted(r.id for r in refs)
+
+
+def test_clone_shares_the_repository_with_other_defaults(local_butler: Butler):
+    local_butler.put({"v": 1}, "summary", instrument="Cam", visit=1, detector=0)
+    same = local_butler.clone()
+    assert (same.run, same.collections.defaults, same.isWriteable()) == ("run1", ("run1",), True)
+    reader = local_butler.clone(collections="run1", run=None, dataId={"instrument": "Cam"})
+    assert reader.run is None and reader.get("summary", visit=1, detector=0) == {"v": 1}
+    other_run = local_butler.clone(run="run2")
+    assert other_run.collections.defaults == ("run2",)
+    assert other_run.put({"v": 2}, "summary", instrument="Cam", visit=1, detector=0).run == "run2"
+    assert local_butler.get("summary", instrument="Cam", visit=1, detector=0) == {"v": 1}
+
+
+def test_datastore_names_and_roots(local_butler: Butler):
+    (name,) = local_butler.get_datastore_names()
+    roots = local_butler.get_datastore_roots()
+    assert list(roots) == [name]
+    assert roots[name].rstrip("/") == local_butler._config.root and roots[name].endswith("/")

@@ -102,3 +102,11 @@ def test_from_config_takes_the_constructors_options(repo_root: str):
     with Butler.from_config(repo_root, run="run2") as butler:
         assert butler.run == "run2" and butler.isWriteable()
         assert butler.collections.defaults == ("run2",)
+
+
+def test_get_repo_uri_looks_labels_up(index: Path, repo_root: str, monkeypatch):
+    monkeypatch.setenv("BUTLER_REPOSITORY_INDEX", str(index))
+    assert Butler.get_repo_uri("main") == repo_root
+    assert Butler.get_repo_uri("nolabel", return_label=True) == "nolabel"
+    with pytest.raises(KeyError, match="nolabel"):
+        Butler.get_repo_uri("nolabel")

@@ -125,3 +125,17 @@ def test_transfer_from_succeeds_once_the_missing_records_are_inserted(source, em
             empty_target.registry.insertDimensionData(element, *records)
     empty_target.transfer_from(source_butler, refs[:1], register_dataset_types=True)
     assert empty_target.get(refs[0]) == {"visit": 1}
+
+
+def test_transfer_dimension_records_from_copies_the_records_of_datasets(source, empty_target: Butler):
+    source_butler, refs = source
+    empty_target.transfer_dimension_records_from(source_butler, refs[:2])
+    visits = empty_target.query_dimension_records("visit", instrument="Cam", order_by="visit")
+    assert [(v.id, v.name, v.physical_filter) for v in visits] == [(1, "v1", "Cam-r"), (2, "v2", "Cam-g")]
+    assert [d.full_name for d in empty_target.query_dimension_records("detector", instrument="Cam")] == ["D0"]
+    # Data IDs work too, and records already there are kept.
+    data_id = source_butler.registry.expandDataId(instrument="Cam", visit=3, detector=1)
+    empty_target.transfer_dimension_records_from(source_butler, [data_id, refs[0]])
+    assert len(empty_target.query_dimension_records("visit", instrument="Cam")) == 3
+    empty_target.transfer_from(source_butler, refs[:1], register_dataset_types=True)
+    assert empty_target.get(refs[0]) == {"visit": 1}
