@@ -32,6 +32,7 @@ from .errors import (
     FileNotFoundInDatastoreError,
     InvalidQueryError,
     MissingDatasetTypeError,
+    NoDefaultCollectionError,
     OrphanedRecordError,
 )
 from .file_dataset import FileDataset
@@ -570,7 +571,8 @@ class Butler:
         else:
             run = run or registry.defaults.run
             if run is None:
-                raise TypeError("No run given to put and no default run: pass run=... or make the Butler with run=.")
+                raise NoDefaultCollectionError(
+                    "No run given to put and no default run: pass run=... or make the Butler with run=.")
             dataset_type = self._dataset_type_of(datasetRefOrType)
             record = registry.dataset_types.find(dataset_type.name)
             dataId, kwargs, constraints = self._split_data_id(dataset_type, dataId, kwargs)

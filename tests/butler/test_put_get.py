@@ -28,9 +28,8 @@ from butler import (
     DimensionValueError,
     MissingCollectionError,
     MissingDatasetTypeError,
+    NoDefaultCollectionError,
 )
-
-CAM = {"instrument": "Cam"}
 
 
 def _catalog() -> Table:
@@ -365,15 +364,16 @@ def test_put_of_the_wrong_python_type_raises_type_error_and_leaves_nothing(local
 def test_put_without_a_run_raises(local_butler: Butler, open_butlers):
     no_run = open_butlers(local_butler._config.root, writeable=True)
     assert no_run.run is None
-    with pytest.raises(TypeError, match="run"):
+    with pytest.raises(NoDefaultCollectionError, match="run") as info:
         no_run.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
+    assert isinstance(info.value, TypeError)
     assert no_run.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0, run="run1").run == "run1"
 
 
 def test_get_without_collections_raises_naming_the_fix(local_butler: Butler, open_butlers):
     local_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
     no_defaults = open_butlers(local_butler._config.root)
-    with pytest.raises(Exception, match="collections"):
+    with pytest.raises(NoDefaultCollectionError, match="collections"):
         no_defaults.get("summary", instrument="Cam", visit=1, detector=0)
     assert no_defaults.get("summary", instrument="Cam", visit=1, detector=0, collections="run1") == {"a": 1}
 
