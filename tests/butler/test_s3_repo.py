@@ -125,3 +125,15 @@ def test_transfer_from_an_s3_repository_to_a_local_one(s3_butler: Butler, tmp_pa
     local.transfer_from(s3_butler, refs, register_dataset_types=True, transfer_dimensions=True)
     assert [local.get(r) for r in refs] == [{"v": 1}, {"v": 2}]
     assert all(local.getURI(r).scheme == "file" for r in refs)
+
+
+@pytest.mark.postgres
+def test_a_failed_transaction_leaves_nothing_in_the_bucket(s3_butler: Butler, s3_bucket: str):
+    with pytest.raises(RuntimeError, match="boom"):
+        with s3_butler.transaction():
+            s3_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
+            s3_butler.put({"a": 2}, "summary", instrument="Cam", visit=2, detector=0)
+            assert len(_bucket_files(s3_bucket)) == 3
+            raise RuntimeError("boom")
+    assert _bucket_files(s3_bucket) == ["repo/butler.yaml"]
+    assert s3_butler.find_dataset("summary", instrument="Cam", visit=1, detector=0) is None
