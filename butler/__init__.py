@@ -6,6 +6,7 @@ runs with its import changed to ``from butler import Butler, DatasetType, ...``.
 
 from .butler import Butler
 from .collection_type import CollectionInfo, CollectionType
+from .dataset_association import DatasetAssociation
 from .dataset_ref import DatasetId, DatasetIdGenEnum, DatasetRef
 from .dataset_type import DatasetType
 from .deferred import ButlerURI, DatasetExistence, DeferredDatasetHandle
@@ -33,6 +34,7 @@ __all__ = [
     "CollectionInfo",
     "CollectionType",
     "DataCoordinate",
+    "DatasetAssociation",
     "DataId",
     "DatasetExistence",
     "DatasetId",

@@ -32,6 +32,7 @@ __all__ = [
     "MissingDatasetTypeError",
     "NoDefaultCollectionError",
     "OrphanedRecordError",
+    "ReadOnlyDatabaseError",
     "RepositoryNotFoundError",
     "UnknownComponentError",
 ]
@@ -49,6 +50,10 @@ class RepositoryNotFoundError(ButlerError, FileNotFoundError):
 
 class IncompatibleSchemaError(ButlerError, RuntimeError):
     """The repository's database schema is not the one this code expects."""
+
+
+class ReadOnlyDatabaseError(ButlerError, RuntimeError):
+    """A write was attempted through a butler or registry opened read-only."""
 
 
 class ConflictingDefinitionError(ButlerError, RuntimeError):

@@ -19,7 +19,32 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from ..errors import ReadOnlyDatabaseError
+
 _SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _refuse_writes(engine: sa.Engine, dialect_name: str, where: str) -> None:
+    """Make every session read-only, and report attempted writes as `ReadOnlyDatabaseError`."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _read_only_session(dbapi_connection: Any, _: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        if dialect_name == "sqlite":
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.commit()
+        cursor.close()
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _explain_refused_write(context: Any) -> None:
+        text = str(context.original_exception).lower()
+        if "readonly" in text or "read-only" in text:
+            raise ReadOnlyDatabaseError(
+                f"The registry {where} was opened read-only; open the Butler with writeable=True "
+                "(or give it a run=) to write."
+            ) from context.original_exception
 
 
 def _configure_sqlite(engine: sa.Engine, *, wal: bool) -> None:
@@ -75,6 +100,8 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine = sa.create_engine(self.url, **kwargs)
+        if not writeable:
+            _refuse_writes(self.engine, self.dialect_name, self.url.render_as_string(hide_password=True))
         if self.dialect_name == "sqlite":
             _configure_sqlite(self.engine, wal=bool(self.url.database) and self.url.database != ":memory:"
                               and writeable)

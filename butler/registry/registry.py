@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..collection_type import CollectionType
+from ..dataset_association import DatasetAssociation
 from ..dataset_ref import DatasetIdGenEnum, DatasetRef, generate_dataset_id
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, DimensionElement, DimensionGroup, DimensionRecord, DimensionUniverse
@@ -479,6 +480,40 @@ class Registry:
         if dataIds is not None:
             data_ids = [DataCoordinate.standardize(d, dimensions=dataset_type.dimensions) for d in dataIds]
         self.datasets.decertify(self.collections_manager.find(collection), record, timespan, data_ids)
+
+    def queryDatasetAssociations(
+        self,
+        datasetType: str | DatasetType,
+        collections: Any = ...,
+        *,
+        collectionTypes: Iterable[CollectionType] | CollectionType = CollectionType.all(),
+        flattenChains: bool = False,
+    ) -> Iterator[DatasetAssociation]:
+        """Every (dataset, collection[, validity]) membership of a dataset type.
+
+        Unlike a find-first search this lists every membership, including each
+        validity range of a calibration certified more than once.
+        """
+        record, dataset_type = self._resolve_dataset_type(datasetType)
+        if collections is ... or collections is None:
+            collections = "*"
+        types = CollectionType.coerce(collectionTypes)
+        names = self.collections_manager.query(collections, collection_types=types, flatten_chains=flattenChains,
+                                               include_chains=False)
+        for name in names:
+            collection = self.collections_manager.find(name)
+            if collection.type is CollectionType.CALIBRATION:
+                pairs = self.datasets.certifications(record, collection)
+                refs = self.datasets.get_refs([dataset_id for dataset_id, _ in pairs])
+                for dataset_id, timespan in pairs:
+                    yield DatasetAssociation(refs[dataset_id], name, timespan)
+            elif collection.type in (CollectionType.RUN, CollectionType.TAGGED):
+                tags = record.tags
+                ids = [row[0] for row in self._db.fetch_all(
+                    sa.select(tags.c.dataset_id).where(tags.c.dataset_type_id == record.key,
+                                                       tags.c.collection_id == collection.key))]
+                for ref in self.datasets.get_refs(ids).values():
+                    yield DatasetAssociation(ref, name, None)
 
     def removeDatasets(self, refs: Iterable[DatasetRef]) -> None:
         """Delete datasets from every collection (their files go to the datastore trash)."""
