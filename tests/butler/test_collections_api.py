@@ -431,9 +431,9 @@ def test_registry_query_datasets_searches_all_collections_with_ellipsis(shared_b
 # Read-only butlers ---------------------------------------------------------------------------------------
 
 
-def test_a_read_only_butler_cannot_change_collections(butler: Butler, open_butlers):
-    butler.collections.register("chain", CollectionType.CHAINED)
-    reader = open_butlers(butler._config.root, collections="run1")
+def test_a_read_only_butler_cannot_change_collections(local_butler: Butler, open_butlers):
+    local_butler.collections.register("chain", CollectionType.CHAINED)
+    reader = open_butlers(local_butler._config.root, collections="run1")
     with pytest.raises(TypeError, match="read-only"):
         reader.collections.register("new")
     for edit in (reader.collections.extend_chain, reader.collections.prepend_chain,
@@ -442,8 +442,8 @@ def test_a_read_only_butler_cannot_change_collections(butler: Butler, open_butle
             edit("chain", "run1")
     with pytest.raises(TypeError, match="read-only"):
         reader.collections.x_remove("chain")
-    assert set(butler.collections.query("*")) == {"run1", "chain"}
-    assert butler.collections.get_info("chain").children == ()
+    assert set(local_butler.collections.query("*")) == {"run1", "chain"}
+    assert local_butler.collections.get_info("chain").children == ()
     # Reading is fine.
     assert reader.collections.get_info("chain").type is CollectionType.CHAINED
 
