@@ -1,0 +1,199 @@
+"""The Hierarchical Triangular Mesh, numbered as in LSST sphgeom and the SDSS HTM.
+
+The sky is split into 8 spherical triangles (ids 8–15: S0–S3 below the
+equator, N0–N3 above); each triangle ``(v0, v1, v2)`` has 4 children, with
+edge midpoints ``w0 = mid(v1, v2)``, ``w1 = mid(v0, v2)``, ``w2 = mid(v0, v1)``:
+``4·id + 0 = (v0, w2, w1)``, ``+1 = (v1, w0, w2)``, ``+2 = (v2, w1, w0)``,
+``+3 = (w0, w1, w2)``.  A level-L index is therefore ``(8..15)·4^L + ...``,
+so reference catalogs sharded by ``htm7`` use the same numbers as LSST.
+"""
+
+from __future__ import annotations
+
+__all__ = ["HtmPixelization"]
+
+import functools
+from fractions import Fraction
+
+import numpy as np
+
+from .circle import Circle
+from .polygon import ConvexPolygon
+from .ranges import RangeSet
+from .region import Region
+from .pixelization import Pixelization
+from .vectors import cross
+
+_AXES = np.array([[0, 0, 1], [1, 0, 0], [0, 1, 0], [-1, 0, 0], [0, -1, 0], [0, 0, -1]], dtype=float)
+# Vertices of the root triangles S0, S1, S2, S3, N0, N1, N2, N3 (ids 8..15), counter-clockwise.
+_ROOTS = _AXES[np.array([[1, 5, 2], [2, 5, 3], [3, 5, 4], [4, 5, 1],
+                         [1, 0, 4], [4, 0, 3], [3, 0, 2], [2, 0, 1]])]
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _children(triangles: np.ndarray) -> np.ndarray:
+    """The 4 children of each triangle, shape ``(4·K, 3, 3)``, in index order per parent."""
+    v0, v1, v2 = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+    w0, w1, w2 = _unit(v1 + v2), _unit(v0 + v2), _unit(v0 + v1)
+    children = np.stack([
+        np.stack([v0, w2, w1], axis=1),
+        np.stack([v1, w0, w2], axis=1),
+        np.stack([v2, w1, w0], axis=1),
+        np.stack([w0, w1, w2], axis=1),
+    ], axis=1)
+    return children.reshape(-1, 3, 3)
+
+
+# Rounding error bound of a triple product of unit vectors; below it the sign is recomputed exactly.
+_AMBIGUOUS = 1e-14
+
+
+def _orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Sign of ``det(a, b, c)`` per row, exact even when the float result is within rounding of 0
+    (points on pixel edges then land in the same pixel as with LSST sphgeom's exact predicates)."""
+    det = np.einsum("ij,ij->i", cross(a, b), c)
+    sign = np.sign(det)
+    for i in np.flatnonzero(np.abs(det) < _AMBIGUOUS):
+        sign[i] = _exact_orientation(a[i], b[i], c[i])
+    return sign
+
+
+def _exact_orientation(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> int:
+    (ax, ay, az), (bx, by, bz), (cx, cy, cz) = (map(Fraction, v.tolist()) for v in (a, b, c))
+    det = ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx)
+    return (det > 0) - (det < 0)
+
+
+def _root_triangles() -> tuple[np.ndarray, np.ndarray]:
+    return _ROOTS.copy(), np.arange(8, 16, dtype=np.int64)
+
+
+def _bounding_circles(triangles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    centers = _unit(triangles.sum(axis=1))
+    cos = np.einsum("kvj,kj->kv", triangles, centers).min(axis=1)
+    # Pad for rounding: a vertex must stay inside its triangle's circle.
+    return centers, np.arccos(np.clip(cos, -1.0, 1.0)) + 1e-12
+
+
+class HtmPixelization(Pixelization):
+    """HTM pixels at one level (0 to 24).
+
+    Parameters
+    ----------
+    level : `int`
+        Subdivision level; level L has ``8·4^L`` triangles.
+    """
+
+    system = "htm"
+    MAX_LEVEL = 24
+
+    def index_bounds(self) -> tuple[int, int]:
+        return 8 * 4**self.level, 16 * 4**self.level
+
+    def index_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        p = np.asarray(vectors, dtype=float)
+        x, y, z = p[:, 0], p[:, 1], p[:, 2]
+        # The root is the octant; points on its boundary planes go where LSST sphgeom puts them.
+        north = z >= 0
+        quadrant = np.where((x > 0) & (y >= 0), 0,
+                            np.where((x <= 0) & (y > 0), 1,
+                                     np.where((x < 0) & (y <= 0), 2,
+                                              np.where((x >= 0) & (y < 0), 3, 0))))
+        root = np.where(north, 7 - quadrant, quadrant)
+        triangles = _ROOTS[root]
+        index = root.astype(np.int64) + 8
+        for _ in range(self.level):
+            v0, v1, v2 = triangles[:, 0], triangles[:, 1], triangles[:, 2]
+            w0, w1, w2 = _unit(v1 + v2), _unit(v0 + v2), _unit(v0 + v1)
+            in0 = _orientation(w2, w1, p) >= 0
+            in1 = _orientation(w0, w2, p) >= 0
+            in2 = _orientation(w1, w0, p) >= 0
+            child = np.where(in0, 0, np.where(in1, 1, np.where(in2, 2, 3)))
+            corners = np.stack([
+                np.stack([v0, w2, w1], axis=1),
+                np.stack([v1, w0, w2], axis=1),
+                np.stack([v2, w1, w0], axis=1),
+                np.stack([w0, w1, w2], axis=1),
+            ], axis=1)
+            triangles = corners[np.arange(len(p)), child]
+            index = index * 4 + child
+        return index
+
+    def triangle(self, index: int) -> np.ndarray:
+        """The ``(3, 3)`` vertices of a pixel, counter-clockwise."""
+        first, end = self.index_bounds()
+        if not first <= index < end:
+            raise ValueError(f"{index} is not an htm{self.level} index (valid: [{first}, {end})).")
+        digits = []
+        value = int(index)
+        for _ in range(self.level):
+            digits.append(value & 3)
+            value >>= 2
+        triangle = _ROOTS[value - 8][np.newaxis]
+        for digit in reversed(digits):
+            triangle = _children(triangle)[digit:digit + 1]
+        return triangle[0]
+
+    def pixel(self, index: int) -> ConvexPolygon:
+        return ConvexPolygon._from_vertices_unchecked(self.triangle(index))
+
+    def envelope(self, region: Region) -> RangeSet:
+        """Pixels whose bounding circles overlap ``region``: a superset of the pixels it touches.
+
+        The search starts from a cached table of level-5 triangles (pruned with
+        the region's bounding circle), subdivides the survivors, and tests the
+        last two levels against the region itself; triangles wholly inside a
+        convex region are taken with all their descendants at once.
+        """
+        if region.is_empty():
+            return RangeSet()
+        bound = region.bounding_circle
+        bound_center, bound_radius = bound.center_vector, bound.radius_radians
+        start = min(self.level, _TABLE_LEVEL)
+        triangles, ids, centers, radii = _level_table(start)
+        convex = _is_convex(region)
+        whole: list[tuple[int, int]] = []
+        for level in range(start, self.level + 1):
+            if level > start:
+                centers, radii = _bounding_circles(triangles)
+            if level >= self.level - 1 or bound_radius >= np.pi / 2:
+                keep = region.overlaps_circles(centers, radii)
+            else:
+                # Coarse levels only prune; the exact test at the end decides.
+                keep = centers @ bound_center >= np.cos(np.minimum(radii + bound_radius, np.pi))
+            triangles, ids = triangles[keep], ids[keep]
+            if level == self.level or not len(ids):
+                break
+            if convex:
+                inside = region.contains_vectors(triangles.reshape(-1, 3)).reshape(-1, 3).all(axis=1)
+                if inside.any():
+                    scale = 4 ** (self.level - level)
+                    whole.extend(zip((ids[inside] * scale).tolist(), ((ids[inside] + 1) * scale).tolist()))
+                    triangles, ids = triangles[~inside], ids[~inside]
+            triangles = _children(triangles)
+            ids = (ids[:, np.newaxis] * 4 + np.arange(4)).ravel()
+        return RangeSet(whole).union(RangeSet.from_indices(ids))
+
+
+_TABLE_LEVEL = 4
+
+
+@functools.cache
+def _level_table(level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every triangle of a level, its id and bounding circle (computed once)."""
+    triangles, ids = _root_triangles()
+    for _ in range(level):
+        triangles = _children(triangles)
+        ids = (ids[:, np.newaxis] * 4 + np.arange(4)).ravel()
+    centers, radii = _bounding_circles(triangles)
+    return triangles, ids, centers, radii
+
+
+def _is_convex(region: Region) -> bool:
+    """Whether a region that holds a triangle's vertices holds the whole triangle."""
+    if isinstance(region, ConvexPolygon):
+        return True
+    return isinstance(region, Circle) and region.radius_radians <= np.pi / 2
