@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .collection_type import CollectionInfo, CollectionType
-from .errors import CollectionTypeError, MissingCollectionError
+from .errors import CollectionTypeError, MissingCollectionError, ReadOnlyDatabaseError
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -28,7 +28,9 @@ class ButlerCollections(Sequence[str]):
 
     def _require_writeable(self) -> None:
         if not self._writeable:
-            raise TypeError("Butler is read-only; open it with writeable=True (or a run=) to change collections.")
+            # LSST's class here (its registry refuses); Butler methods raise TypeError.
+            raise ReadOnlyDatabaseError(
+                "Butler is read-only; open it with writeable=True (or a run=) to change collections.")
 
     @property
     def defaults(self) -> tuple[str, ...]:
