@@ -133,16 +133,23 @@ class FileDatastore:
 
         On an exception the undo actions (removing files just written,
         moving ingested files back) run newest first and the exception
-        propagates.  Nested calls join the outermost transaction.  Wrap the
-        database transaction in this one so that a failing commit also
-        removes the files::
+        propagates.  A nested call acts like a savepoint: if it fails, only
+        what was done inside it is undone, and the outer transaction goes on.
+        Wrap the database transaction in this one so that a failing commit
+        also removes the files::
 
             with datastore.transaction():
                 with db.transaction():
                     datastore.put(obj, ref)
         """
         if self._transaction is not None:
-            yield self._transaction
+            outer = self._transaction
+            mark = outer.savepoint()
+            try:
+                yield outer
+            except BaseException:
+                outer.rollback(to=mark)
+                raise
             return
         txn = self._transaction = DatastoreTransaction()
         try:

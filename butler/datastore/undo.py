@@ -55,10 +55,14 @@ class DatastoreTransaction:
         """
         self._on_commit.append((name, action, args))
 
-    def rollback(self) -> None:
-        """Run the undo actions, newest first; forget the deferred ones."""
-        undo, self._undo = self._undo, []
-        self._on_commit = []
+    def savepoint(self) -> tuple[int, int]:
+        """A mark to roll back to: what a nested block may undo without touching the rest."""
+        return len(self._undo), len(self._on_commit)
+
+    def rollback(self, to: tuple[int, int] = (0, 0)) -> None:
+        """Run the undo actions newer than ``to`` (all by default), newest first; forget newer deferred ones."""
+        undo, self._undo = self._undo[to[0]:], self._undo[:to[0]]
+        self._on_commit = self._on_commit[:to[1]]
         for name, action, args in reversed(undo):
             try:
                 action(*args)

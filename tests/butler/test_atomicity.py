@@ -135,13 +135,6 @@ def test_a_failed_ingest_caught_inside_a_transaction_leaves_nothing(butler: Butl
     assert row_counts(butler) == rows and dataset_files(butler) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "butler/datastore/file_datastore.py FileDatastore.transaction: a nested call joins the outer "
-        "undo log, so files written in an inner block that fails stay behind"
-    ),
-)
 def test_an_inner_transaction_that_fails_removes_its_own_files(local_butler: Butler, dataset_files):
     with local_butler.transaction():
         local_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
