@@ -212,11 +212,37 @@ class CollectionManager:
 
     # Chains ----------------------------------------------------------------
 
+    def _reload_chain_tree(self, key: int) -> None:
+        """Re-read a chain and every chain below it (one query per level of nesting).
+
+        Chains are the one thing another butler may redefine under a
+        long-lived one; re-reading them whenever they are resolved keeps
+        find-first searches in step, at no cost for searches without chains.
+        """
+        chain = self._tables.collection_chain
+        pending = {key}
+        seen: set[int] = set()
+        while pending:
+            seen |= pending
+            rows = self._db.fetch_all(
+                sa.select(chain.c.parent, chain.c.position, chain.c.child).where(chain.c.parent.in_(sorted(pending))))
+            children: dict[int, list[tuple[int, int]]] = {parent: [] for parent in pending}
+            for parent, position, child in rows:
+                children[parent].append((position, child))
+            for parent, items in children.items():
+                self._chains[parent] = tuple(c for _, c in sorted(items))
+            child_keys = {c for items in children.values() for _, c in items}
+            if any(k not in self._by_key for k in child_keys):
+                self.refresh()
+            pending = {k for k in child_keys
+                       if k not in seen and k in self._by_key and self._by_key[k].type is CollectionType.CHAINED}
+
     def get_chain(self, name: str) -> tuple[str, ...]:
         """The children of a CHAINED collection, in search order."""
         record = self.find(name)
         if record.type is not CollectionType.CHAINED:
             raise CollectionTypeError(f"Collection {name!r} is a {record.type.name} collection, not CHAINED.")
+        self._reload_chain_tree(record.key)
         return tuple(self._by_key[k].name for k in self._chains.get(record.key, ()))
 
     def set_chain(self, name: str, children: Iterable[str] | str, *, flatten: bool = False) -> None:
@@ -313,6 +339,8 @@ class CollectionManager:
             else:
                 matched = [self.find(expression)]
             for record in matched:
+                if record.type is CollectionType.CHAINED:
+                    self._reload_chain_tree(record.key)
                 for leaf in self._flatten_record(record):
                     result.setdefault(leaf.key, leaf)
         return list(result.values())

@@ -156,14 +156,6 @@ def test_tagged_collection_holds_datasets_associated_from_runs(butler: Butler):
                                                                                                "run": 2}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "butler/registry/collections.py: CollectionManager._chains is loaded once (_ensure_loaded) "
-        "and never re-read, so a Butler does not see a chain another Butler or process redefined; "
-        "LSST sees it at once"
-    ),
-)
 def test_a_chain_redefined_by_another_butler_is_seen_at_once(butler: Butler, open_butlers):
     butler.put({"run": "run1"}, "summary", instrument="Cam", visit=1, detector=0)
     butler.collections.register("chain", CollectionType.CHAINED)
