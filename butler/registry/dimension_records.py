@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["DimensionRecordStorage"]
+__all__ = ["DimensionRecordStorage", "region_overlap_rows"]
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from .. import spatial
 from ..dimensions import (
     DataCoordinate,
     Dimension,
@@ -19,6 +20,7 @@ from ..dimensions import (
 )
 from ..dimensions.data_coordinate import normalize_value
 from ..errors import ConflictingDefinitionError, DataIdValueError, DimensionNameError, InconsistentDataIdError
+from ..spatial import Pixelization, pixelization_from_name
 from ..timespan import Timespan
 from .database import Database
 from .schema import StaticTables
@@ -43,6 +45,37 @@ def decode_region(data: bytes | None) -> Any:
     from .. import spatial_hooks
 
     return spatial_hooks.decode(data)
+
+
+def region_overlap_rows(element: DimensionElement, keys: Sequence[tuple], regions: Sequence[Any],
+                        pixelization: Pixelization) -> list[dict[str, Any]]:
+    """Rows of an element's overlap table: each record's key with each pixel of its region's envelope.
+
+    Parameters
+    ----------
+    element : `DimensionElement`
+        A spatial element.
+    keys : sequence of `tuple`
+        Each record's values of ``element.required``, in order.
+    regions : sequence
+        Each record's region: a `~butler.spatial.Region`, its bytes, any
+        object with an LSST-compatible ``encode()``, or `None` (no rows).
+    pixelization : `~butler.spatial.Pixelization`
+        The common skypix pixelization.
+    """
+    names = [d.name for d in element.required]
+    rows: list[dict[str, Any]] = []
+    for key, region in zip(keys, regions):
+        if region is None:
+            continue
+        if not isinstance(region, spatial.Region):
+            region = spatial.decode(encode_region(region))  # type: ignore[arg-type]
+        base = dict(zip(names, key))
+        base["skypix_system"] = pixelization.system
+        base["skypix_level"] = pixelization.level
+        for begin, end in pixelization.envelope(region):
+            rows.extend({**base, "skypix_index": index} for index in range(begin, end))
+    return rows
 
 
 class DimensionRecordStorage:
@@ -137,12 +170,15 @@ class DimensionRecordStorage:
             with self._db.transaction(savepoint=True):
                 self._insert_implied_bands(element, records)
                 self._check_parents_exist(element, records)
+                new_records = records
                 if replace:
                     self._db.upsert(table, rows, key)
                 elif skip_existing:
+                    new_records = self._not_stored(element, records)
                     self._db.insert_ignore(table, rows)
                 else:
                     self._db.execute(table.insert(), rows)
+                self._write_overlaps(element, new_records, replace=replace)
         except sa.exc.IntegrityError as err:
             # Explain only once the savepoint is rolled back: PostgreSQL refuses
             # every statement in a transaction that has had an error.
@@ -151,6 +187,54 @@ class DimensionRecordStorage:
         if cache is not None:
             for record in records:
                 cache.pop(self._cache_key(element, record), None)
+
+    @property
+    def common_pixelization(self) -> Pixelization:
+        """The pixelization of the universe's common skypix dimension (``htm7``)."""
+        pixelization = getattr(self, "_common_pixelization", None)
+        if pixelization is None:
+            pixelization = pixelization_from_name(self._universe.commonSkyPix.name)
+            self._common_pixelization = pixelization
+        return pixelization
+
+    def overlap_table(self, element: str | DimensionElement) -> sa.Table | None:
+        """The skypix overlap table of a spatial element (`None` for others)."""
+        return self._tables.overlaps.get(getattr(element, "name", element))
+
+    def _required_values(self, element: DimensionElement, record: DimensionRecord) -> tuple:
+        values = record.dimension_values
+        return tuple(values[d.name] for d in element.required)
+
+    def _not_stored(self, element: DimensionElement, records: Sequence[DimensionRecord]
+                    ) -> list[DimensionRecord]:
+        """The records whose keys have no row yet (only for spatial elements, which need it)."""
+        if self.overlap_table(element) is None:
+            return list(records)
+        table = self.table(element)
+        key_fields = [f for _, f in element.RecordClass._dimension_fields[: len(element.required)]]
+        columns = [table.columns[f] for f in key_fields]
+        keys = [self._cache_key(element, r) for r in records]
+        stored: set[tuple] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            stmt = sa.select(*columns).where(sa.tuple_(*columns).in_(chunk))
+            stored.update(tuple(row) for row in self._db.fetch_all(stmt))
+        return [r for r, k in zip(records, keys) if k not in stored]
+
+    def _write_overlaps(self, element: DimensionElement, records: Sequence[DimensionRecord], *,
+                        replace: bool) -> None:
+        """Write the common-skypix envelope of each record's region (replacing old rows if asked)."""
+        table = self.overlap_table(element)
+        if table is None or not records:
+            return
+        keys = [self._required_values(element, r) for r in records]
+        if replace:
+            columns = [table.columns[d.name] for d in element.required]
+            for start in range(0, len(keys), 500):
+                self._db.execute(table.delete().where(sa.tuple_(*columns).in_(keys[start:start + 500])))
+        rows = region_overlap_rows(element, keys, [r.region for r in records], self.common_pixelization)
+        if rows:
+            self._db.execute(table.insert(), rows)
 
     @staticmethod
     def _check_mandatory_fields(element: DimensionElement, records: Sequence[DimensionRecord]) -> None:

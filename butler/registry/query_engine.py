@@ -24,12 +24,14 @@ from ..collection_type import CollectionType
 from ..dataset_ref import DatasetRef
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, Dimension, DimensionElement, DimensionGroup, DimensionRecord
+from ..dimensions.elements import SkyPixDimension
 from ..errors import InvalidQueryError
 from ..queries.expression_tree import BindName, Identifier, Node
 from ..queries.parser import parse_where
 from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
 from .collections import CollectionRecord, _is_pattern
 from .dimension_records import DimensionRecordStorage
+from .spatial_queries import FixedRegionConstraint, SpatialRefiner, region_from_node
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -52,6 +54,7 @@ class QueryBuilder:
         self.conditions: list[sa.ColumnElement[bool]] = []
         self.dataset_type: DatasetType | None = None
         self.dataset_columns: dict[str, sa.ColumnElement] = {}
+        self.spatial = SpatialRefiner(self)
 
     # Joins -------------------------------------------------------------------
 
@@ -172,12 +175,33 @@ class QueryBuilder:
         resolver = _Resolver(self)
         self.conditions.append(ExpressionTranslator(resolver, bind).translate(tree, source=where))
 
+    def join_spatial(self, values: Mapping[str, Any]) -> None:
+        """Relate the query's spatial families and skypix dimensions by region overlap (see
+        `SpatialRefiner`); call after `join_dimensions`, before constraints.
+
+        A skypix value given in the data ID (``htm9=...``) that no table provides
+        becomes a constant column.
+        """
+        for name, value in values.items():
+            is_skypix = isinstance(self.universe[name], SkyPixDimension)
+            if is_skypix and name not in self.dim_columns and value is not None:
+                self.dim_columns[name] = sa.literal(int(value), sa.BigInteger())
+        self.spatial.plan()
+
     def select(self, *columns: sa.ColumnElement) -> sa.Select:
-        """The final SELECT of the given columns."""
-        stmt = sa.select(*columns).select_from(self.from_clause)  # type: ignore[arg-type]
+        """The final SELECT of the given columns (then any columns the spatial refinement needs)."""
+        stmt = sa.select(*columns, *self.spatial.extra)
+        stmt = stmt.select_from(self.from_clause)  # type: ignore[arg-type]
         if self.conditions:
             stmt = stmt.where(*self.conditions)
         return stmt
+
+    def fetch(self, stmt: sa.Select, width: int, limit: int | None) -> Sequence[Any]:
+        """Run the SELECT; keep rows whose regions overlap (applying ``limit`` after that test)."""
+        rows = self.registry.db.fetch_all(stmt)
+        if self.spatial.active:
+            return self.spatial.filter(rows, width, limit)
+        return rows
 
 
 class _Resolver:
@@ -214,6 +238,22 @@ class _Resolver:
                 return ResolvedColumn(cols["ingest_date"], "timestamp")
             return ResolvedColumn(cols["dataset_id"], "uuid")
         raise InvalidQueryError(f"Cannot resolve {name!r}.")
+
+    def spatial_constraint(self, column: ResolvedColumn, region: Node, bind: Mapping[str, Any]
+                           ) -> sa.ColumnElement[bool]:
+        """SQL true exactly for the records whose region overlaps ``region`` (see `FixedRegionConstraint`)."""
+        b = self.builder
+        element_name = next((name for name, table in b.element_tables.items()
+                             if "region" in table.c and table.c.region is column.column), None)
+        if element_name is None:
+            raise InvalidQueryError("OVERLAPS needs the region of a visit, detector region, tract or patch.")
+        if isinstance(region, Identifier):
+            raise InvalidQueryError(
+                f"{element_name}.region OVERLAPS {region}: to relate two spatial elements, query with the "
+                "dimensions of both (e.g. visit and patch); they are then joined by region overlap.")
+        target = region_from_node(region, bind)
+        constraint = FixedRegionConstraint(b, b.universe[element_name], target)
+        return constraint.condition(b.element_tables[element_name])
 
 
 def classify_identifier(registry: Registry, name: str, dimensions: DimensionGroup,
@@ -389,6 +429,7 @@ class QueryEngine:
         needed = values.pop("__needed__")
         builder.join_dataset_search(parent_type, search_path, find_first)
         builder.join_dimensions(needed)
+        builder.join_spatial(values)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         dims = parent_type.dimensions
@@ -402,11 +443,11 @@ class QueryEngine:
         collections_manager = registry.collections_manager
         seen = set()
         refs = []
-        for row in registry.db.fetch_all(stmt):
+        for row in builder.fetch(stmt, 1, limit):
             if row[0] in seen:
                 continue
             seen.add(row[0])
-            values_tuple = tuple(row[2:])
+            values_tuple = tuple(row[2:2 + len(key_columns)])
             data_coordinate = (DataCoordinate.from_full_values(dims, values_tuple) if full
                                else DataCoordinate.from_required_values(dims, values_tuple))
             ref = DatasetRef(parent_type, data_coordinate, collections_manager.get_by_key(row[1]).name,
@@ -427,7 +468,7 @@ class QueryEngine:
                 column = resolved.column if resolved.column is not None else resolved.timespan_begin
                 terms.append(column.desc() if descending else column.asc())  # type: ignore[union-attr]
             stmt = stmt.order_by(*terms)
-        if limit is not None and limit >= 0:
+        if limit is not None and limit >= 0 and not builder.spatial.active:
             stmt = stmt.limit(limit)
         return stmt
 
@@ -461,11 +502,13 @@ class QueryEngine:
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
+        builder.join_spatial(values)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
         stmt = self._order_and_limit(builder, builder.select(*keys).distinct(), order_by, limit)
-        return [DataCoordinate.from_full_values(base, tuple(row)) for row in self.registry.db.fetch_all(stmt)]
+        return [DataCoordinate.from_full_values(base, tuple(row)[:len(keys)])
+                for row in builder.fetch(stmt, len(keys), limit)]
 
     def dimension_records(self, element: DimensionElement, *, data_id: Any, datasets: Any, collections: Any,
                           where: str, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
@@ -479,9 +522,10 @@ class QueryEngine:
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
+        builder.join_spatial(values)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         table = builder.element_tables[element.name]
         stmt = self._order_and_limit(builder, builder.select(*table.c).distinct(), order_by, limit)
         return [DimensionRecordStorage.row_to_record(element, row._mapping)
-                for row in self.registry.db.fetch_all(stmt)]
+                for row in builder.fetch(stmt, len(table.c), limit)]

@@ -10,7 +10,15 @@ calibration dataset types, a "calibs" table of validity ranges.
 
 from __future__ import annotations
 
-__all__ = ["StaticTables", "make_static_tables", "make_tags_table", "make_calibs_table", "TIMESPAN_COLUMNS"]
+__all__ = [
+    "StaticTables",
+    "make_static_tables",
+    "make_tags_table",
+    "make_calibs_table",
+    "make_overlap_tables",
+    "spatial_elements",
+    "TIMESPAN_COLUMNS",
+]
 
 import dataclasses
 
@@ -57,6 +65,8 @@ class StaticTables:
     datastore_records: sa.Table
     datastore_trash: sa.Table
     elements: dict[str, sa.Table]
+    overlaps: dict[str, sa.Table] = dataclasses.field(default_factory=dict)
+    """Skypix overlap tables of spatial elements, by element name (see `make_overlap_tables`)."""
 
 
 def _element_table(metadata: sa.MetaData, element: DimensionElement) -> sa.Table:
@@ -197,7 +207,49 @@ def make_static_tables(universe: DimensionUniverse, metadata: sa.MetaData | None
         datastore_records=datastore_records,
         datastore_trash=datastore_trash,
         elements=elements,
+        overlaps=make_overlap_tables(universe),
     )
+
+
+def spatial_elements(universe: DimensionUniverse) -> list[DimensionElement]:
+    """Elements with a stored region (visit, visit_detector_region, tract, patch)."""
+    return [e for e in universe.getStaticElements()
+            if e.has_own_table and e.spatial and e.spatial != "skypix"
+            and "region" in e.RecordClass.field_names]
+
+
+def make_overlap_tables(universe: DimensionUniverse, metadata: sa.MetaData | None = None
+                        ) -> dict[str, sa.Table]:
+    """Define one table per spatial element listing the skypix pixels its regions touch.
+
+    A row ``(element's required dimensions, skypix_system, skypix_level,
+    skypix_index)`` says that pixel is in the envelope of the record's
+    region; rows at the common skypix level (``htm7``) relate spatial
+    elements to each other and to skypix dimensions with an indexed join on
+    the pixel, before the exact test on the regions.
+
+    These tables belong to schema revision 0003, so they live in their own
+    `~sqlalchemy.MetaData` (revision 0001 creates the static metadata's
+    tables); they have no foreign keys, being derived rows written in the
+    same transaction as the records.
+    """
+    metadata = metadata if metadata is not None else sa.MetaData()
+    tables = {}
+    for element in spatial_elements(universe):
+        name = f"{element.name}_skypix_overlap"
+        dims = [d.name for d in element.required]
+        tables[element.name] = sa.Table(
+            name, metadata,
+            *[sa.Column(d, _key_column_type(universe[d]), nullable=False)  # type: ignore[arg-type]
+              for d in dims],
+            sa.Column("skypix_system", sa.String(16), nullable=False),
+            sa.Column("skypix_level", sa.SmallInteger, nullable=False),
+            sa.Column("skypix_index", sa.BigInteger, nullable=False),
+            sa.PrimaryKeyConstraint(*dims, "skypix_system", "skypix_level", "skypix_index",
+                                    name=f"{name}_pkey"),
+            sa.Index(f"{name}_pixel", "skypix_system", "skypix_level", "skypix_index"),
+        )
+    return tables
 
 
 def _dimension_columns(dimensions: DimensionGroup) -> list[sa.Column]:

@@ -115,4 +115,5 @@ class Ellipse(Region):
     def __repr__(self) -> str:
         from .vectors import LonLat
 
-        return f"Ellipse(center={LonLat.from_vector(self._matrix[2])}, alpha={self.alpha:.8g}, beta={self.beta:.8g})"
+        center = LonLat.from_vector(self._matrix[2])
+        return f"Ellipse(center={center}, alpha={self.alpha:.8g}, beta={self.beta:.8g})"

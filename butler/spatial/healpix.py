@@ -72,8 +72,9 @@ class HealpixPixelization(Pixelization):
         if isinstance(region, ConvexPolygon):
             guard = region.vertices
             try:
-                pixels = hpgeom.query_polygon_vec(nside, np.ascontiguousarray(region.vertices), inclusive=True,
-                                                  fact=_OVERSAMPLING, nest=True)
+                vertices = np.ascontiguousarray(region.vertices)
+                pixels = hpgeom.query_polygon_vec(nside, vertices, inclusive=True, fact=_OVERSAMPLING,
+                                                  nest=True)
             except (RuntimeError, ValueError):
                 # hpgeom refuses nearly degenerate corners; its circle never fails.
                 return self.envelope(region.bounding_circle)

@@ -17,23 +17,83 @@ from butler.spatial import (
 
 # (ra, dec) points and the indices LSST sphgeom's HtmPixelization / HealpixPixelization
 # give them (computed once with lsst-sphgeom 30.2026.4000; literal so no LSST import).
-POINTS = [(150.1, 2.2), (320.25, 0.25), (0.0, 0.0), (0.0, 90.0), (45.0, -90.0), (359.9999, -0.0001),
-          (10.5, 35.264), (200.0, -60.0), (270.0, 45.0), (123.456, -7.89)]
+POINTS = [
+    (150.1, 2.2),
+    (320.25, 0.25),
+    (0.0, 0.0),
+    (0.0, 90.0),
+    (45.0, -90.0),
+    (359.9999, -0.0001),
+    (10.5, 35.264),
+    (200.0, -60.0),
+    (270.0, 45.0),
+    (123.456, -7.89),
+]
 SPHGEOM_INDICES = {
     "htm0": [14, 12, 15, 15, 8, 11, 15, 10, 13, 9],
     "htm7": [231858, 198672, 253952, 249856, 135168, 188416, 256164, 170803, 227328, 150473],
-    "htm13": [949692445, 813763708, 1040187392, 1023410176, 553648128, 771751936, 1049250902, 699609116,
-              931135488, 616340828],
-    "htm20": [15559761022814, 13332704597993, 17042430230528, 16767552323584, 9070970929152,
-              12644383719439, 17190926791732, 11462395763187, 15255723835392, 10098128127597],
-    "htm24": [3983298821840495, 3413172377086312, 4362862139015168, 4292493394837504, 2322168557862912,
-              3236962232176447, 4400877258683526, 2934373315375892, 3905465301860352, 2585120800664974],
+    "htm13": [
+        949692445,
+        813763708,
+        1040187392,
+        1023410176,
+        553648128,
+        771751936,
+        1049250902,
+        699609116,
+        931135488,
+        616340828,
+    ],
+    "htm20": [
+        15559761022814,
+        13332704597993,
+        17042430230528,
+        16767552323584,
+        9070970929152,
+        12644383719439,
+        17190926791732,
+        11462395763187,
+        15255723835392,
+        10098128127597,
+    ],
+    "htm24": [
+        3983298821840495,
+        3413172377086312,
+        4362862139015168,
+        4292493394837504,
+        2322168557862912,
+        3236962232176447,
+        4400877258683526,
+        2934373315375892,
+        3905465301860352,
+        2585120800664974,
+    ],
     "healpix0": [6, 4, 4, 0, 8, 4, 0, 10, 3, 5],
     "healpix8": [436132, 305751, 289450, 65535, 524288, 278527, 41552, 667320, 240554, 348216],
-    "healpix11": [27912462, 19568126, 18524842, 4194303, 33554432, 17825791, 2659387, 42708482, 15395498,
-                  22285854],
-    "healpix17": [114329445944, 80151044334, 75877755562, 17179869183, 137438953472, 73014444031,
-                  10892852863, 174933945897, 63059962623, 91282860915],
+    "healpix11": [
+        27912462,
+        19568126,
+        18524842,
+        4194303,
+        33554432,
+        17825791,
+        2659387,
+        42708482,
+        15395498,
+        22285854,
+    ],
+    "healpix17": [
+        114329445944,
+        80151044334,
+        75877755562,
+        17179869183,
+        137438953472,
+        73014444031,
+        10892852863,
+        174933945897,
+        63059962623,
+        91282860915,
+    ],
 }
 
 
@@ -48,7 +108,11 @@ def test_indices_equal_sphgeom(name: str) -> None:
 def test_htm7_pixel_of_a_reference_catalog_shard() -> None:
     # sphgeom's HtmPixelization(7).triangle(231232) has these vertices.
     triangle = HtmPixelization(7).pixel(231232)
-    expected = [(180.0, 33.75), (179.08107345353972, 33.897771392893034), (179.09595016348334, 33.173460509393166)]
+    expected = [
+        (180.0, 33.75),
+        (179.08107345353972, 33.897771392893034),
+        (179.09595016348334, 33.173460509393166),
+    ]
     for vertex, (ra, dec) in zip(triangle.vertices_lonlat, expected):
         assert vertex.lon == pytest.approx(ra, abs=1e-9) and vertex.lat == pytest.approx(dec, abs=1e-9)
 
@@ -60,8 +124,16 @@ def test_sphgeom_htm7_envelope_of_a_circle_is_covered() -> None:
         assert all(i in envelope for i in range(begin, end))
 
 
-@pytest.mark.parametrize("pixelization", [HtmPixelization(0), HtmPixelization(5), HtmPixelization(7),
-                                          HealpixPixelization(0), HealpixPixelization(6)])
+@pytest.mark.parametrize(
+    "pixelization",
+    [
+        HtmPixelization(0),
+        HtmPixelization(5),
+        HtmPixelization(7),
+        HealpixPixelization(0),
+        HealpixPixelization(6),
+    ],
+)
 def test_pixels_contain_their_points(pixelization) -> None:
     rng = np.random.default_rng(11)
     ra, dec = rng.uniform(0, 360, 300), np.degrees(np.arcsin(rng.uniform(-1, 1, 300)))
@@ -103,8 +175,16 @@ REGIONS = [
 ]
 
 
-@pytest.mark.parametrize("pixelization", [HtmPixelization(3), HtmPixelization(7), HtmPixelization(9),
-                                          HealpixPixelization(4), HealpixPixelization(8)])
+@pytest.mark.parametrize(
+    "pixelization",
+    [
+        HtmPixelization(3),
+        HtmPixelization(7),
+        HtmPixelization(9),
+        HealpixPixelization(4),
+        HealpixPixelization(8),
+    ],
+)
 @pytest.mark.parametrize("region", REGIONS, ids=repr)
 def test_envelope_covers_region(pixelization, region) -> None:
     envelope = pixelization.envelope(region)

@@ -19,8 +19,9 @@ from butler.spatial import (
 
 
 def _square(ra: float, dec: float, half: float) -> ConvexPolygon:
-    return ConvexPolygon.from_radec([ra - half, ra + half, ra + half, ra - half],
-                                    [dec - half, dec - half, dec + half, dec + half])
+    return ConvexPolygon.from_radec(
+        [ra - half, ra + half, ra + half, ra - half], [dec - half, dec - half, dec + half, dec + half]
+    )
 
 
 def test_polygon_from_points_is_convex_hull_counter_clockwise() -> None:
@@ -71,8 +72,9 @@ def _random_region(rng):
     size = rng.uniform(0.2, 2.0)
     if kind == 0:
         angles = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 8)))
-        return ConvexPolygon.from_radec(ra + size * np.cos(angles) / np.cos(np.radians(dec)),
-                                        dec + size * np.sin(angles))
+        return ConvexPolygon.from_radec(
+            ra + size * np.cos(angles) / np.cos(np.radians(dec)), dec + size * np.sin(angles)
+        )
     if kind == 1:
         return Circle.from_degrees(ra, dec, size)
     return Box.from_center(ra, dec, 2 * size, size)
@@ -101,7 +103,9 @@ def test_overlaps_agree_with_brute_force() -> None:
 
 
 def _moved(region, center: LonLat, shift: float, rng):
-    ra, dec = center.lon + shift * rng.uniform(-1, 1), float(np.clip(center.lat + shift * rng.uniform(-1, 1), -80, 80))
+    ra, dec = center.lon + shift * rng.uniform(-1, 1), float(
+        np.clip(center.lat + shift * rng.uniform(-1, 1), -80, 80)
+    )
     if isinstance(region, Circle):
         return Circle.from_degrees(ra, dec, region.radius)
     if isinstance(region, Box):
@@ -116,8 +120,10 @@ def _moved(region, center: LonLat, shift: float, rng):
 def test_box_polygon_overlap_is_exact_where_sphgeom_is_conservative() -> None:
     # A box south of the polygon's southern edge: sphgeom's relate() cannot tell
     # (it answers "maybe"); the exact test says disjoint.
-    polygon = ConvexPolygon.from_radec([260.94977, 268.81953, 270.73614, 269.71126, 250.82484],
-                                       [-42.008335, -38.797476, -37.784518, -30.40358, -35.183215])
+    polygon = ConvexPolygon.from_radec(
+        [260.94977, 268.81953, 270.73614, 269.71126, 250.82484],
+        [-42.008335, -38.797476, -37.784518, -30.40358, -35.183215],
+    )
     box = Box((264.9092212, 265.050963), (-41.95481357, -41.9247847))
     assert not polygon.overlaps(box) and not box.overlaps(polygon)
     assert not _brute_force_overlap(box, polygon, np.random.default_rng(1))
@@ -152,10 +158,16 @@ def test_bounding_circles_contain_regions() -> None:
             assert circle.contains_vectors(region.corner_vectors()).all()
 
 
-@pytest.mark.parametrize("region", [
-    _square(150, 2, 0.3), Circle.from_degrees(320, -45, 3), Box((350, 5), (-3, 2)),
-    UnionRegion(Circle.from_degrees(1, 2, 3), Box((10, 20), (30, 40))),
-], ids=repr)
+@pytest.mark.parametrize(
+    "region",
+    [
+        _square(150, 2, 0.3),
+        Circle.from_degrees(320, -45, 3),
+        Box((350, 5), (-3, 2)),
+        UnionRegion(Circle.from_degrees(1, 2, 3), Box((10, 20), (30, 40))),
+    ],
+    ids=repr,
+)
 def test_encode_decode_round_trip(region) -> None:
     data = region.encode()
     again = decode(data)
