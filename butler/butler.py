@@ -10,7 +10,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 import yaml
@@ -38,6 +38,9 @@ from .errors import (
 from .file_dataset import FileDataset
 from .registry import Database, Registry, RegistryDefaults
 from .repo_config import CONFIG_FILE, RepoConfig, join_path
+
+if TYPE_CHECKING:
+    from .query import Query
 
 _LOG = logging.getLogger(__name__)
 _DEFAULT_LIMIT = -20_000
@@ -774,6 +777,13 @@ class Butler:
         if not results and explain:
             raise EmptyQueryResultError(reasons() if reasons else [])
         return results
+
+    @contextlib.contextmanager
+    def query(self) -> Iterator[Query]:
+        """A lazy, composable query (``with butler.query() as query: ...``), as LSST's."""
+        from .query import Query
+
+        yield Query(self)
 
     def query_datasets(
         self,
