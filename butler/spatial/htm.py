@@ -153,17 +153,17 @@ class HtmPixelization(Pixelization):
         bound = region.bounding_circle
         bound_center, bound_radius = bound.center_vector, bound.radius_radians
         start = min(self.level, _TABLE_LEVEL)
-        triangles, ids, centers, radii = _level_table(start)
+        triangles, ids, centers, radii = _candidates(start, bound_center, bound_radius)
         convex = _is_convex(region)
         whole: list[tuple[int, int]] = []
         for level in range(start, self.level + 1):
             if level > start:
                 centers, radii = _bounding_circles(triangles)
-            if level >= self.level - 1 or bound_radius >= np.pi / 2:
+            if level == self.level or bound_radius >= np.pi / 2:
                 keep = region.overlaps_circles(centers, radii)
             else:
                 # Coarse levels only prune; the exact test at the end decides.
-                keep = centers @ bound_center >= np.cos(np.minimum(radii + bound_radius, np.pi))
+                keep = _near(centers, radii, bound_center, bound_radius)
             triangles, ids = triangles[keep], ids[keep]
             if level == self.level or not len(ids):
                 break
@@ -178,7 +178,26 @@ class HtmPixelization(Pixelization):
         return RangeSet(whole).union(RangeSet.from_indices(ids))
 
 
-_TABLE_LEVEL = 4
+_TABLE_LEVEL = 5
+_COARSE_LEVEL = 2
+
+
+def _near(centers: np.ndarray, radii: np.ndarray, center: np.ndarray, radius: float) -> np.ndarray:
+    return centers @ center >= np.cos(np.minimum(radii + radius, np.pi))
+
+
+def _candidates(level: int, center: np.ndarray, radius: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The triangles of ``level`` whose bounding circles may meet a circle: a coarse table
+    first, then the contiguous runs of its survivors' descendants in the finer table."""
+    triangles, ids, centers, radii = _level_table(level)
+    if level <= _COARSE_LEVEL or radius >= np.pi / 2:
+        return triangles, ids, centers, radii
+    coarse = _level_table(_COARSE_LEVEL)
+    survivors = np.flatnonzero(_near(coarse[2], coarse[3], center, radius))
+    factor = 4 ** (level - _COARSE_LEVEL)
+    rows = (survivors[:, np.newaxis] * factor + np.arange(factor)).ravel()
+    return triangles[rows], ids[rows], centers[rows], radii[rows]
 
 
 @functools.cache
