@@ -248,7 +248,7 @@ class SpatialRefiner:
                 self._join_element_skypix(universe[a], universe[b])  # type: ignore[arg-type]
             elif any(s not in self.builder.dim_columns for s in (a, b)):
                 raise InvalidQueryError(f"Skypix dimensions {a} and {b} need values from the query "
-                                        "(a data ID, the where clause or a dataset's dimensions).")
+                                        "(a data ID or a dataset's dimensions).")
             self.pairs.append((a, b))
         for name in dict.fromkeys(n for pair in self.pairs for n in pair):
             self._positions[name] = len(self.extra)
@@ -282,7 +282,7 @@ class SpatialRefiner:
         column = builder.dim_columns.get(skypix.name)
         if column is None and skypix.name != common.name:
             raise InvalidQueryError(
-                f"{skypix.name} needs values from the query (a data ID, the where clause or a dataset's "
+                f"{skypix.name} needs values from the query (a data ID or a dataset's "
                 f"dimensions); only the common skypix dimension {common.name} can be derived from "
                 f"{element.name} regions.")
         if column is not None and skypix.system != common.system:

@@ -496,3 +496,28 @@ def test_migration_0003_back_fills_overlap_tables(survey) -> None:
     assert rows() == before
     patch_table = registry.tables.overlaps["patch"]
     assert len(registry.db.fetch_all(sa.select(patch_table))) >= 25
+
+
+def test_skip_existing_keeps_the_stored_region_pixels(survey) -> None:
+    registry, visits, _ = survey
+    table = registry.tables.overlaps["visit"]
+    before = registry.db.fetch_all(sa.select(table).where(table.c.visit == 2))
+    moved = _square(200, -30, 0.5)
+    registry.insertDimensionData(
+        "visit",
+        {"instrument": "Cam", "id": 2, "name": "v2", "physical_filter": "Cam-r", "day_obs": 20240101,
+         "region": moved},
+        {"instrument": "Cam", "id": 99, "name": "v99", "physical_filter": "Cam-r", "day_obs": 20240101,
+         "region": moved},
+        skip_existing=True,
+    )
+    assert registry.db.fetch_all(sa.select(table).where(table.c.visit == 2)) == before
+    got = {d["visit"] for d in registry.queryDataIds(["visit"], instrument="Cam",
+                                                     where="visit.region OVERLAPS POINT(200, -30)")}
+    assert got == {99}
+
+
+def test_skypix_levels_without_values_are_refused_clearly(survey) -> None:
+    registry, _, _ = survey
+    with pytest.raises(InvalidQueryError, match="htm9 needs values"):
+        registry.queryDataIds(["visit", "htm9"], instrument="Cam")
