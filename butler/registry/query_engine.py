@@ -31,7 +31,7 @@ from ..queries.parser import parse_where
 from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
 from .collections import CollectionRecord, _is_pattern
 from .dimension_records import DimensionRecordStorage
-from .spatial_queries import FixedRegionConstraint, SpatialRefiner, region_from_node
+from .spatial_queries import FixedRegionConstraint, SpatialRefiner, region_from_node, skypix_values_in_where
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -175,17 +175,27 @@ class QueryBuilder:
         resolver = _Resolver(self)
         self.conditions.append(ExpressionTranslator(resolver, bind).translate(tree, source=where))
 
-    def join_spatial(self, values: Mapping[str, Any]) -> None:
+    def join_spatial(self, values: Mapping[str, Any], tree: Node | None = None,
+                     bind: Mapping[str, Any] | None = None) -> None:
         """Relate the query's spatial families and skypix dimensions by region overlap (see
         `SpatialRefiner`); call after `join_dimensions`, before constraints.
 
-        A skypix value given in the data ID (``htm9=...``) that no table provides
-        becomes a constant column.
+        A skypix dimension that no table provides takes its values from the
+        data ID (``htm9=...``) or from the where clause (``healpix8 IN (...)``).
         """
-        for name, value in values.items():
-            is_skypix = isinstance(self.universe[name], SkyPixDimension)
-            if is_skypix and name not in self.dim_columns and value is not None:
-                self.dim_columns[name] = sa.literal(int(value), sa.BigInteger())
+        skypix = [n for n in self.dimensions.names
+                  if isinstance(self.universe[n], SkyPixDimension) and n not in self.dim_columns]
+        from_where = skypix_values_in_where(tree, bind or {}, skypix)
+        for name in skypix:
+            given = [values[name]] if values.get(name) is not None else from_where.get(name)
+            if not given:
+                continue
+            if len(given) == 1:
+                self.dim_columns[name] = sa.literal(int(given[0]), sa.BigInteger())
+                continue
+            table = sa.union_all(*[sa.select(sa.literal(int(v), sa.BigInteger()).label(name))
+                                   for v in dict.fromkeys(given)]).subquery(f"given_{name}")
+            self._join(table, {name: table.c[name]})
         self.spatial.plan()
 
     def select(self, *columns: sa.ColumnElement) -> sa.Select:
@@ -429,7 +439,7 @@ class QueryEngine:
         needed = values.pop("__needed__")
         builder.join_dataset_search(parent_type, search_path, find_first)
         builder.join_dimensions(needed)
-        builder.join_spatial(values)
+        builder.join_spatial(values, tree, bind)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         dims = parent_type.dimensions
@@ -502,7 +512,7 @@ class QueryEngine:
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
-        builder.join_spatial(values)
+        builder.join_spatial(values, tree, bind)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
@@ -522,7 +532,7 @@ class QueryEngine:
         needed = values.pop("__needed__")
         self._dataset_constraints(builder, datasets, collections)
         builder.join_dimensions(needed)
-        builder.join_spatial(values)
+        builder.join_spatial(values, tree, bind)
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         table = builder.element_tables[element.name]

@@ -18,7 +18,7 @@ regions in Python:
 
 from __future__ import annotations
 
-__all__ = ["SpatialRefiner", "element_key_columns", "region_from_node"]
+__all__ = ["SpatialRefiner", "element_key_columns", "region_from_node", "skypix_values_in_where"]
 
 import itertools
 import operator
@@ -37,8 +37,11 @@ from ..queries.expression_tree import (
     BoxNode,
     CircleNode,
     FloatLiteral,
+    Identifier,
     IntLiteral,
+    IsIn,
     Node,
+    RangeLiteral,
     PointNode,
     PolygonNode,
     RegionNode,
@@ -124,6 +127,51 @@ def _region_from_value(value: Any, node: Node) -> spatial.Region:
     if callable(encode):
         return spatial.decode(encode())  # an LSST sphgeom region
     raise InvalidQueryError(f"Bind parameter {node} = {value!r} is not a region.")
+
+
+def skypix_values_in_where(tree: Node | None, bind: Mapping[str, Any], names: Iterable[str]
+                           ) -> dict[str, list[int]]:
+    """Values the where clause requires of skypix dimensions (``htm9 = 5``, ``healpix8 IN (1, 2)``).
+
+    Only terms joined to the whole expression by ``AND`` count, so every
+    result row has one of these values; the clause itself still applies.
+    """
+    wanted = set(names)
+    found: dict[str, list[int]] = {}
+
+    def integers(node: Node) -> list[int] | None:
+        if isinstance(node, IntLiteral):
+            return [node.value]
+        if isinstance(node, RangeLiteral) and node.stop_value - node.start_value <= 10000 * node.stride:
+            return list(range(node.start_value, node.stop_value + 1, node.stride))
+        if isinstance(node, BindName):
+            value = bind.get(node.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return [value]
+            if isinstance(value, list | tuple | set | range) and all(isinstance(v, int) for v in value):
+                return list(value)
+        return None
+
+    def visit(node: Node) -> None:
+        if isinstance(node, BinaryOp) and node.op.upper() == "AND":
+            visit(node.lhs)
+            visit(node.rhs)
+            return
+        if isinstance(node, BinaryOp) and node.op == "=":
+            for side, other in ((node.lhs, node.rhs), (node.rhs, node.lhs)):
+                values = integers(other)
+                if isinstance(side, Identifier) and side.name in wanted and values is not None:
+                    found.setdefault(side.name, values)
+            return
+        if isinstance(node, IsIn) and not node.negated and isinstance(node.lhs, Identifier):
+            if node.lhs.name in wanted:
+                values = [integers(item) for item in node.items]
+                if all(v is not None for v in values):
+                    found.setdefault(node.lhs.name, [i for v in values for i in v])  # type: ignore[union-attr]
+
+    if tree is not None:
+        visit(tree)
+    return found
 
 
 # SQL pieces ------------------------------------------------------------------------------------

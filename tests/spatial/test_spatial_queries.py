@@ -193,6 +193,15 @@ def test_skypix_constraint_on_visits(hsc, export_records) -> None:
         expected = {v for v, region in visits.items() if region.overlaps(pixelization.pixel(index))}
         got = {d["visit"] for d in hsc.queryDataIds(["visit"], dataId={name: index}, instrument="HSC")}
         assert 1228 in got and got == expected
+        got = {d["visit"] for d in hsc.queryDataIds(["visit"], where=f"{name} = {index}", instrument="HSC")}
+        assert got == expected
+    # Several values in the where clause: each visit with the pixels it overlaps.
+    healpix = spatial.HealpixPixelization(8)
+    pixels = [healpix.index(center.lon, center.lat), healpix.index(center.lon + 0.5, center.lat)]
+    got = {(d["visit"], d["healpix8"]) for d in hsc.queryDataIds(
+        ["visit", "healpix8"], where="healpix8 IN (:pixels) AND instrument = 'HSC'", bind={"pixels": pixels})}
+    assert got == {(v, p) for v, region in visits.items() for p in pixels if region.overlaps(healpix.pixel(p))}
+    assert got
 
 
 def _visit_center(export_records, visit: int) -> spatial.LonLat:
