@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 import uuid
 
 import pyarrow as pa
@@ -505,7 +504,8 @@ def test_ingest_fails_on_colliding_targets(tmp_path):
     assert files_under(env.root) == []
 
 
-def test_ingest_many_small_files_quickly(env):
+def test_ingest_many_small_files_in_one_call(env):
+    """A bulk ingest stores every file and record (its speed is measured in benchmarks/butler_ops.py)."""
     n = 3000
     refs = [env.ref(visit=v // 100, detector=v % 100, register=False) for v in range(n)]
     env.rows.register(refs)
@@ -516,13 +516,10 @@ def test_ingest_many_small_files_quickly(env):
         path = staging / f"f{i}.yaml"
         path.write_bytes(b"alpha: 1\n")
         datasets.append(FileDataset(str(path), ref))
-    start = time.perf_counter()
     with env.db.transaction():
         env.ds.ingest(datasets, transfer="copy")
-    elapsed = time.perf_counter() - start
     assert env.record_count() == n
-    # The target is 36,000 files in well under 5 s; allow for slow shared disks.
-    assert elapsed < n * 1e-3, f"{n} copies took {elapsed:.2f} s"
+    assert all(env.ds.exists(ref) for ref in refs[:: n // 10])
 
 
 # Moving files out ------------------------------------------------------------------------
