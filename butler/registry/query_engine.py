@@ -81,33 +81,38 @@ class QueryBuilder:
 
     def join_dataset_search(self, dataset_type: DatasetType, collections: Sequence[CollectionRecord],
                             find_first: bool) -> None:
-        """Join the tags table restricted to the collections (ranked for find-first)."""
+        """Join the datasets found in the collections (one per data ID, by collection order, if find-first).
+
+        CALIBRATION collections contribute their certified datasets; a
+        find-first search through one is refused only where a data ID has
+        several datasets certified there (its answer would depend on a time).
+        """
         record = self.registry.dataset_types.find(dataset_type.nameAndComponent()[0])
         tables = self.registry.tables
         tags = record.tags
-        keys = [c.key for c in collections if c.type in (CollectionType.RUN, CollectionType.TAGGED)]
-        calib_keys = [c.key for c in collections if c.type is CollectionType.CALIBRATION]
-        if calib_keys and find_first:
-            raise InvalidQueryError(
-                f"A find-first query for {dataset_type.name} through CALIBRATION collection(s) "
-                f"{[c.name for c in collections if c.type is CollectionType.CALIBRATION]} needs a validity "
-                "time; use butler.find_dataset with a timespan, or find_first=False."
-            )
         dims = list(record.dataset_type.dimensions.required)
+        searched = [c for c in collections if c.type in (CollectionType.RUN, CollectionType.TAGGED)
+                    or (c.type is CollectionType.CALIBRATION and record.calibs is not None)]
+        plain_keys = [c.key for c in searched if c.type is not CollectionType.CALIBRATION]
+        calib_keys = [c.key for c in searched if c.type is CollectionType.CALIBRATION]
         selects = []
-        if keys:
+        if plain_keys:
             selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
-                           .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(keys)))
-        if calib_keys and record.calibs is not None:
+                           .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(plain_keys)))
+        if calib_keys:
             calibs = record.calibs
+            assert calibs is not None
+            if find_first:
+                self._refuse_ambiguous_calibrations(record, calib_keys, collections)
             selects.append(sa.select(calibs.c.dataset_id, calibs.c.collection_id, *[calibs.c[d] for d in dims])
-                           .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys)))
+                           .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys))
+                           .distinct())
         if not selects:
             selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
                            .where(sa.false()))
         source = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-        if find_first and len(keys) > 1:
-            rank = sa.case({k: i for i, k in enumerate(keys)}, value=source.selected_columns.collection_id)
+        if find_first and len(searched) > 1:
+            rank = sa.case({c.key: i for i, c in enumerate(searched)}, value=source.selected_columns.collection_id)
             inner = source.add_columns(
                 sa.func.row_number().over(partition_by=[source.selected_columns[d] for d in dims], order_by=rank)
                 .label("rank")
@@ -126,6 +131,27 @@ class QueryBuilder:
             "run_id": dataset.c.run_id,
             "ingest_date": dataset.c.ingest_date,
         }
+
+    def _refuse_ambiguous_calibrations(self, record: Any, calib_keys: list[int],
+                                       collections: Sequence[CollectionRecord]) -> None:
+        calibs = record.calibs
+        dims = [calibs.c[d] for d in record.dataset_type.dimensions.required]
+        clash = self.registry.db.fetch_all(
+            sa.select(calibs.c.collection_id, *dims)
+            .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys))
+            .group_by(calibs.c.collection_id, *dims)
+            .having(sa.func.count(sa.distinct(calibs.c.dataset_id)) > 1)
+            .limit(1)
+        )
+        if clash:
+            row = clash[0]
+            name = next(c.name for c in collections if c.key == row[0])
+            data_id = dict(zip(record.dataset_type.dimensions.required, row[1:]))
+            raise InvalidQueryError(
+                f"Find-first search for {record.dataset_type.name} is ambiguous: CALIBRATION collection {name!r} "
+                f"holds several datasets for {data_id}, valid at different times. Use butler.find_dataset(..., "
+                "timespan=...) or a data ID with an exposure/visit, or query with find_first=False."
+            )
 
     def join_dimensions(self, needed_elements: Iterable[str]) -> None:
         """Join whatever tables give every dimension of the query a column."""
@@ -490,11 +516,18 @@ class QueryEngine:
         for item in names:
             dataset_type = self.registry.getDatasetType(item if isinstance(item, str) else item.name)
             record = self.registry.dataset_types.find(dataset_type.name)
-            tags = record.tags
+            dims = dataset_type.dimensions.required
             keys = [c.key for c in search_path if c.type in (CollectionType.RUN, CollectionType.TAGGED)]
-            sub = (sa.select(*[tags.c[d] for d in dataset_type.dimensions.required])
-                   .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(keys))
-                   .distinct().subquery(f"has_{dataset_type.name}"))
+            calib_keys = [c.key for c in search_path if c.type is CollectionType.CALIBRATION]
+            tags = record.tags
+            selects = [sa.select(*[tags.c[d] for d in dims])
+                       .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(keys))]
+            if calib_keys and record.calibs is not None:
+                calibs = record.calibs
+                selects.append(sa.select(*[calibs.c[d] for d in dims])
+                               .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys)))
+            sub = sa.union(*selects).subquery(f"has_{dataset_type.name}") if len(selects) > 1 else \
+                selects[0].distinct().subquery(f"has_{dataset_type.name}")
             builder._join(sub, {d: sub.c[d] for d in dataset_type.dimensions.required})
 
     def data_ids(self, dimensions: Any, *, data_id: Any, datasets: Any, collections: Any, where: str,

@@ -230,15 +230,6 @@ def test_certify_refuses_overlapping_validity_ranges(butler: Butler, visit_times
     assert bias == {"bias": "old"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "butler/registry/query_engine.py:87 join_dataset_search refuses any find-first search whose "
-        "collections include a CALIBRATION one, even for a dataset type that is not a calibration "
-        "(LSST skips those collections) and for a calibration valid over a single range (LSST returns "
-        "it)"
-    ),
-)
 def test_find_first_queries_through_a_chain_that_includes_calibrations(local_butler: Butler, visit_timespan):
     local_butler.put({"a": 1}, "summary", instrument="Cam", visit=1, detector=0)
     local_butler.collections.register("calib", CollectionType.CALIBRATION)
@@ -250,14 +241,19 @@ def test_find_first_queries_through_a_chain_that_includes_calibrations(local_but
     assert [r.id for r in local_butler.query_datasets("bias", collections="calib")] == [bias.id]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "butler/registry/query_engine.py _dataset_constraints (datasets= of "
-        "queryDataIds/queryDimensionRecords) looks only at RUN/TAGGED collections, so datasets "
-        "certified in a CALIBRATION collection constrain nothing and the result is empty"
-    ),
-)
+def test_find_first_query_refuses_a_calibration_certified_twice_for_one_data_id(local_butler: Butler,
+                                                                                  visit_timespan):
+    local_butler.collections.register("calib", CollectionType.CALIBRATION)
+    first = local_butler.put({"bias": 1}, "bias", instrument="Cam", detector=0)
+    local_butler.collections.register("run2")
+    second = local_butler.put({"bias": 2}, "bias", instrument="Cam", detector=0, run="run2")
+    local_butler.registry.certify("calib", [first], visit_timespan(1))
+    local_butler.registry.certify("calib", [second], visit_timespan(2))
+    with pytest.raises(InvalidQueryError, match="ambiguous"):
+        local_butler.query_datasets("bias", collections="calib")
+    assert len(local_butler.query_datasets("bias", collections="calib", find_first=False)) == 2
+
+
 def test_query_data_ids_constrained_by_datasets_in_a_calibration_collection(local_butler: Butler):
     local_butler.collections.register("calib", CollectionType.CALIBRATION)
     bias = local_butler.put({"bias": 1}, "bias", instrument="Cam", detector=2)

@@ -218,7 +218,14 @@ class TestLookup:
         refs = calib.queryDatasets("bias", collections="calib")
         assert sorted(r.run for r in refs) == ["b1", "b1", "b2"]
 
-    def test_a_find_first_query_through_a_calibration_collection_is_invalid(self, calib, b1):
-        calib.certify("calib", b1, span("2024-01-01", None))
+    def test_a_find_first_query_through_a_calibration_collection_returns_unambiguous_datasets(self, calib, b1):
+        calib.certify("calib", b1, span("2024-01-01", "2024-02-01"))
+        calib.certify("calib", b1[:1], span("2024-03-01", None))
+        refs = calib.queryDatasets("bias", collections="calib", findFirst=True)
+        assert sorted(r.id for r in refs) == sorted(r.id for r in b1)
+
+    def test_a_find_first_query_is_invalid_where_a_data_id_has_several_calibrations(self, calib, b1, b2):
+        calib.certify("calib", b1[:1], span("2024-01-01", "2024-02-01"))
+        calib.certify("calib", b2, span("2024-02-01", None))
         with pytest.raises(InvalidQueryError, match="calib"):
             calib.queryDatasets("bias", collections="calib", findFirst=True)
