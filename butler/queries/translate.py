@@ -626,7 +626,8 @@ class _Translation(NodeVisitor[_Operand]):
 
     def _spatial_overlaps(self, node: BinaryOp, lhs: _Operand, rhs: _Operand) -> _Operand:
         column, region = (lhs, rhs) if lhs.type == "region" else (rhs, lhs)
-        if column.type != "region" or region.type not in ("region", "spatial", "object"):
+        bound_text = region.type == "string" and isinstance(region.node, BindName)  # e.g. an IVOA POS string
+        if column.type != "region" or (region.type not in ("region", "spatial", "object") and not bound_text):
             raise self._error(
                 node, f"OVERLAPS between {lhs.describe()} and {rhs.describe()} is not a region overlap"
             )

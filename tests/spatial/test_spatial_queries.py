@@ -530,3 +530,23 @@ def test_skypix_levels_without_values_are_refused_clearly(survey) -> None:
     registry, _, _ = survey
     with pytest.raises(InvalidQueryError, match="htm9 needs values"):
         registry.queryDataIds(["visit", "htm9"], instrument="Cam")
+
+
+def test_a_bound_ivoa_pos_string_is_a_region(tmp_path):
+    """``region OVERLAPS :pos`` with a string bind reads it as an IVOA POS region."""
+    from butler import Butler
+    from butler.spatial import ConvexPolygon
+
+    Butler.makeRepo(tmp_path / "repo")
+    butler = Butler(tmp_path / "repo", writeable=True)
+    registry = butler.registry
+    registry.insertDimensionData("instrument", {"name": "C"})
+    registry.insertDimensionData("physical_filter", {"instrument": "C", "name": "C-r", "band": "r"})
+    registry.insertDimensionData("day_obs", {"instrument": "C", "id": 20240101})
+    registry.insertDimensionData("visit", *[
+        {"instrument": "C", "id": v, "name": f"v{v}", "physical_filter": "C-r", "day_obs": 20240101,
+         "region": ConvexPolygon.from_radec([10 + v, 11 + v, 11 + v, 10 + v], [0, 0, 1, 1])} for v in range(5)])
+    found = butler.query_dimension_records("visit", where="visit.region OVERLAPS :pos",
+                                           bind={"pos": "CIRCLE 12.5 0.5 0.1"}, instrument="C")
+    assert [r.id for r in found] == [2]
+    butler.close()
