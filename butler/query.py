@@ -174,7 +174,7 @@ class _Results:
         """The same results with expanded data IDs (records attached)."""
         return self._copy(_with_records=True)
 
-    def _run(self) -> list:
+    def _run(self, count: bool = False) -> Any:
         raise NotImplementedError
 
     def __iter__(self) -> Iterator:
@@ -184,8 +184,8 @@ class _Results:
         return len(self._run())
 
     def count(self, *, exact: bool = True, discard: bool = False) -> int:
-        """How many results there are."""
-        return len(self._run())
+        """How many results there are (counted by the database where it can be exact)."""
+        return self._run(count=True)
 
     def any(self, *, execute: bool = True, exact: bool = True) -> bool:
         """Whether there is at least one result."""
@@ -268,7 +268,7 @@ class DataCoordinateQueryResults(_Results):
         super().__init__(butler, constraints)
         self.dimensions = dimensions
 
-    def _run(self) -> list[DataCoordinate]:
+    def _run(self, count: bool = False) -> Any:
         searches = self._constraints.dataset_searches
         datasets = [name for name, _ in searches] or None
         collections = None
@@ -278,7 +278,9 @@ class DataCoordinateQueryResults(_Results):
         data_ids = self._engine().data_ids(
             self.dimensions, data_id=None, datasets=datasets, collections=collections,
             where=self._constraints.where_text, bind=dict(self._constraints.bind),
-            kwargs=self._data_id_and_kwargs(), order_by=list(self._order_by), limit=self._limit)
+            kwargs=self._data_id_and_kwargs(), order_by=list(self._order_by), limit=self._limit, count=count)
+        if count:
+            return data_ids
         if self._with_records:
             data_ids = [self._butler.registry.expandDataId(d) for d in data_ids]
         return data_ids
@@ -295,7 +297,13 @@ class DatasetRefQueryResults(_Results):
         self._collections = collections
         self._find_first = find_first
 
-    def _run(self) -> list[DatasetRef]:
+    def _run(self, count: bool = False) -> Any:
+        if count:
+            return self._engine().datasets(
+                self.dataset_type, collections=self._collections if self._collections is not None
+                else self._butler.collections.defaults, data_id=None, where=self._constraints.where_text,
+                find_first=self._find_first, bind=dict(self._constraints.bind),
+                kwargs=self._data_id_and_kwargs(), limit=self._limit, count=True)
         return self._butler.query_datasets(
             self.dataset_type, self._collections, find_first=self._find_first,
             where=self._constraints.where_text, bind=dict(self._constraints.bind),
@@ -314,7 +322,12 @@ class DimensionRecordQueryResults(_Results):
         super().__init__(butler, constraints)
         self.element = butler.dimensions[element]
 
-    def _run(self) -> list[DimensionRecord]:
+    def _run(self, count: bool = False) -> Any:
+        if count:
+            return self._engine().dimension_records(
+                self.element, data_id=None, datasets=None, collections=None, where=self._constraints.where_text,
+                bind=dict(self._constraints.bind), kwargs=self._data_id_and_kwargs(), limit=self._limit,
+                count=True)
         try:
             return self._butler.query_dimension_records(
                 self.element.name, where=self._constraints.where_text, bind=dict(self._constraints.bind),

@@ -87,3 +87,12 @@ def test_explain_no_results_when_the_collection_lacks_the_dataset_type(butler, t
         assert reasons.explain_no_results()  # visit 2 is g band: an impossible constraint
     with butler.query() as query:
         assert query.where(instrument="DemoCam").datasets("visitSummary").explain_no_results() == []
+
+
+def test_count_is_done_by_the_database_and_respects_limit(butler):
+    with butler.query() as query:
+        query = query.where(instrument="DemoCam")
+        assert query.datasets("visitSummary").count() == len(list(query.datasets("visitSummary")))
+        assert query.datasets("visitSummary").limit(5).count() == 5
+        assert query.data_ids(["visit", "detector"]).where("band = 'g'").count() == 12
+        assert query.dimension_records("detector").count() == 4

@@ -449,8 +449,9 @@ class QueryEngine:
 
     def datasets(self, dataset_type: DatasetType, *, collections: Any, data_id: Any, where: str,
                  find_first: bool, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
-                 order_by: Sequence[str] = (), limit: int | None = None) -> list[DatasetRef]:
-        """Datasets of one type in the collections, matching the constraints."""
+                 order_by: Sequence[str] = (), limit: int | None = None, count: bool = False
+                 ) -> list[DatasetRef] | int:
+        """Datasets of one type in the collections, matching the constraints (or how many, if ``count``)."""
         registry = self.registry
         if find_first and _has_pattern(collections):
             # A pattern has no search order, so "first" would be arbitrary (LSST refuses it too).
@@ -475,6 +476,8 @@ class QueryEngine:
             key_columns = [builder.dim_columns[d] for d in dims.required]
         stmt = builder.select(builder.dataset_columns["dataset_id"], builder.dataset_columns["run_id"],
                               *key_columns)
+        if count and not builder.spatial.active:
+            return self._count(stmt.with_only_columns(builder.dataset_columns["dataset_id"]).distinct(), limit)
         stmt = self._order_and_limit(builder, stmt, order_by, limit)
         collections_manager = registry.collections_manager
         seen = set()
@@ -491,7 +494,12 @@ class QueryEngine:
             if dataset_type.isComponent():
                 ref = ref.makeComponentRef(dataset_type.component())  # type: ignore[arg-type]
             refs.append(ref)
-        return refs
+        return len(refs) if count else refs
+
+    def _count(self, stmt: sa.Select, limit: int | None) -> int:
+        """Rows of a (distinct) SELECT, counted by the database."""
+        total = self.registry.db.execute(sa.select(sa.func.count()).select_from(stmt.subquery("counted"))).scalar()
+        return min(total, limit) if limit is not None and limit >= 0 else total
 
     def _order_and_limit(self, builder: QueryBuilder, stmt: sa.Select, order_by: Sequence[str],
                          limit: int | None) -> sa.Select:
@@ -532,8 +540,8 @@ class QueryEngine:
 
     def data_ids(self, dimensions: Any, *, data_id: Any, datasets: Any, collections: Any, where: str,
                  bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any], order_by: Sequence[str] = (),
-                 limit: int | None = None) -> list[DataCoordinate]:
-        """Data IDs of the given dimensions that satisfy the constraints."""
+                 limit: int | None = None, count: bool = False) -> list[DataCoordinate] | int:
+        """Data IDs of the given dimensions that satisfy the constraints (or how many, if ``count``)."""
         universe = self.registry.dimensions
         base = universe.conform(dimensions)
         dataset_dims = base
@@ -549,14 +557,19 @@ class QueryEngine:
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
+        if count and not builder.spatial.active:
+            return self._count(builder.select(*keys).distinct(), limit)
         stmt = self._order_and_limit(builder, builder.select(*keys).distinct(), order_by, limit)
-        return [DataCoordinate.from_full_values(base, tuple(row)[:len(keys)])
-                for row in builder.fetch(stmt, len(keys), limit)]
+        rows = builder.fetch(stmt, len(keys), limit)
+        if count:
+            return len(rows)
+        return [DataCoordinate.from_full_values(base, tuple(row)[:len(keys)]) for row in rows]
 
     def dimension_records(self, element: DimensionElement, *, data_id: Any, datasets: Any, collections: Any,
                           where: str, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
-                          order_by: Sequence[str] = (), limit: int | None = None) -> list[DimensionRecord]:
-        """Records of one element that satisfy the constraints."""
+                          order_by: Sequence[str] = (), limit: int | None = None, count: bool = False
+                          ) -> list[DimensionRecord] | int:
+        """Records of one element that satisfy the constraints (or how many, if ``count``)."""
         if not element.has_own_table:
             raise InvalidQueryError(f"{element.name} has no records to query.")
         base = self.registry.dimensions.conform([d.name for d in element.required])
@@ -569,6 +582,11 @@ class QueryEngine:
         builder.constrain_data_id(values)
         builder.apply_where(tree, where, bind)
         table = builder.element_tables[element.name]
+        if count and not builder.spatial.active:
+            key_columns = [table.c[f] for _, f in element.RecordClass._dimension_fields[:len(element.required)]]
+            return self._count(builder.select(*key_columns).distinct(), limit)
         stmt = self._order_and_limit(builder, builder.select(*table.c).distinct(), order_by, limit)
-        return [DimensionRecordStorage.row_to_record(element, row._mapping)
-                for row in builder.fetch(stmt, len(table.c), limit)]
+        rows = builder.fetch(stmt, len(table.c), limit)
+        if count:
+            return len(rows)
+        return [DimensionRecordStorage.row_to_record(element, row._mapping) for row in rows]
