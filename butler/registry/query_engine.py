@@ -412,6 +412,26 @@ def _bind_identifiers(node: Node, names: frozenset[str]) -> Node:
     return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
 
 
+@dataclasses.dataclass
+class _PreparedQuery:
+    """A builder plus the parsed constraints it still has to apply."""
+
+    builder: QueryBuilder
+    tree: Node | None
+    values: dict[str, Any]
+    needed_elements: set[str]
+    where: str
+    bind: Mapping[str, Any] | None
+
+    def constrain(self) -> None:
+        """Join the tables the constraints need, then apply data ID, spatial and where constraints."""
+        builder = self.builder
+        builder.join_dimensions(self.needed_elements)
+        builder.join_spatial(self.values, self.tree, self.bind)
+        builder.constrain_data_id(self.values)
+        builder.apply_where(self.tree, self.where, self.bind)
+
+
 class QueryEngine:
     """Answers the registry's query methods."""
 
@@ -433,9 +453,8 @@ class QueryEngine:
         return values
 
     def _prepare(self, base: DimensionGroup, data_id: Any, where: str, kwargs: Mapping[str, Any],
-                 dataset_type: DatasetType | None, extra_elements: Iterable[str] = (),
-                 bind: Mapping[str, Any] | None = None,
-                 ) -> tuple[QueryBuilder, Node | None, dict[str, Any]]:
+                 dataset_type: DatasetType | None, bind: Mapping[str, Any] | None,
+                 extra_elements: Iterable[str] = ()) -> _PreparedQuery:
         values = self._standardize_data_id(data_id, kwargs)
         tree = parse_where(where) if where else None
         if tree is not None and bind:
@@ -444,8 +463,8 @@ class QueryEngine:
         universe = self.registry.dimensions
         data_id_dims = {k for k in values if isinstance(universe[k], Dimension)}
         group, needed = _needed_dimensions(self.registry, identifiers, base.union(data_id_dims), dataset_type)
-        builder = QueryBuilder(self.registry, group)
-        return builder, tree, values | {"__needed__": needed | set(extra_elements)}
+        return _PreparedQuery(QueryBuilder(self.registry, group), tree, values, needed | set(extra_elements),
+                              where, bind)
 
     def datasets(self, dataset_type: DatasetType, *, collections: Any, data_id: Any, where: str,
                  find_first: bool, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
@@ -461,14 +480,10 @@ class QueryEngine:
             )
         search_path = registry._search_path(collections)
         parent_type = registry.dataset_types.find(dataset_type.nameAndComponent()[0]).dataset_type
-        builder, tree, values = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type,
-                                              bind=bind)
-        needed = values.pop("__needed__")
+        prepared = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type, bind)
+        builder = prepared.builder
         builder.join_dataset_search(parent_type, search_path, find_first)
-        builder.join_dimensions(needed)
-        builder.join_spatial(values, tree, bind)
-        builder.constrain_data_id(values)
-        builder.apply_where(tree, where, bind)
+        prepared.constrain()
         dims = parent_type.dimensions
         key_columns = [builder.dim_columns[d] for d in dims.data_coordinate_keys if d in builder.dim_columns]
         full = len(key_columns) == len(dims.data_coordinate_keys)
@@ -549,13 +564,10 @@ class QueryEngine:
             for item in [datasets] if isinstance(datasets, (str, DatasetType)) else list(datasets):
                 dataset_dims = dataset_dims.union(self.registry.getDatasetType(
                     item if isinstance(item, str) else item.name).dimensions)
-        builder, tree, values = self._prepare(dataset_dims, data_id, where, kwargs, None, bind=bind)
-        needed = values.pop("__needed__")
+        prepared = self._prepare(dataset_dims, data_id, where, kwargs, None, bind)
+        builder = prepared.builder
         self._dataset_constraints(builder, datasets, collections)
-        builder.join_dimensions(needed)
-        builder.join_spatial(values, tree, bind)
-        builder.constrain_data_id(values)
-        builder.apply_where(tree, where, bind)
+        prepared.constrain()
         keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
         if count and not builder.spatial.active:
             return self._count(builder.select(*keys).distinct(), limit)
@@ -573,14 +585,10 @@ class QueryEngine:
         if not element.has_own_table:
             raise InvalidQueryError(f"{element.name} has no records to query.")
         base = self.registry.dimensions.conform([d.name for d in element.required])
-        builder, tree, values = self._prepare(base, data_id, where, kwargs, None, extra_elements=[element.name],
-                                              bind=bind)
-        needed = values.pop("__needed__")
+        prepared = self._prepare(base, data_id, where, kwargs, None, bind, extra_elements=[element.name])
+        builder = prepared.builder
         self._dataset_constraints(builder, datasets, collections)
-        builder.join_dimensions(needed)
-        builder.join_spatial(values, tree, bind)
-        builder.constrain_data_id(values)
-        builder.apply_where(tree, where, bind)
+        prepared.constrain()
         table = builder.element_tables[element.name]
         if count and not builder.spatial.active:
             key_columns = [table.c[f] for _, f in element.RecordClass._dimension_fields[:len(element.required)]]
