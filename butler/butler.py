@@ -774,7 +774,7 @@ class Butler:
         if limit is not None and limit < 0 and len(results) > -limit:
             _LOG.warning("More %s are available than the requested limit of %d.", what, -limit)
             results = results[: -limit]
-        if not results and explain:
+        if not results and explain and limit != 0:  # limit=0 asks for nothing; LSST returns []
             raise EmptyQueryResultError(reasons() if reasons else [])
         return results
 
