@@ -809,6 +809,10 @@ class Butler:
         dataset_type_obj = self._dataset_type_of(dataset_type)
         if collections is None:
             collections = self._registry.defaults.collections
+            if not collections:
+                raise NoDefaultCollectionError(
+                    f"No collections given to query {dataset_type_obj.name} datasets and this butler has no "
+                    "default collections: pass collections=... or make the Butler with collections=.")
         if find_first and any(isinstance(c, str) and any(ch in c for ch in "*?[")
                               for c in ([collections] if isinstance(collections, str) else collections)):
             raise InvalidQueryError(f"Can not use wildcards in collections when find_first=True (given {collections}).")

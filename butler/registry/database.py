@@ -251,6 +251,24 @@ class Database:
             stmt = stmt.on_conflict_do_nothing()
         self.execute(stmt, list(rows))
 
+    _ANALYZE_AFTER_ROWS = 20_000
+
+    def note_bulk_insert(self, tables: Sequence[sa.Table], rows: int) -> None:
+        """Refresh PostgreSQL's statistics of tables that have grown by many rows since the last refresh.
+
+        Without this the planner keeps believing a freshly filled tags table
+        holds a handful of rows and picks plans that are ~5x slower (measured
+        on 1M datasets). SQLite's planner relies on indexes and needs nothing.
+        """
+        if self.is_sqlite or rows <= 0:
+            return
+        pending = self.__dict__.setdefault("_rows_since_analyze", {})
+        for table in tables:
+            pending[table.name] = pending.get(table.name, 0) + rows
+            if pending[table.name] >= self._ANALYZE_AFTER_ROWS:
+                self.execute(sa.text(f'ANALYZE "{table.name}"'))
+                pending[table.name] = 0
+
     def ensure_table(self, table: sa.Table) -> None:
         """Create a table (and its indexes) if it does not exist yet."""
         with self.transaction() as conn:

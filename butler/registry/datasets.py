@@ -110,6 +110,7 @@ class DatasetStorage:
             # Explain only once the savepoint is rolled back: PostgreSQL refuses
             # every statement in a transaction that has had an error.
             raise self._explain_insert_conflict(record, run, refs, err) from None
+        self._db.note_bulk_insert([t.dataset, record.tags], len(refs))
         return list(refs)
 
     def _drop_existing(self, record: DatasetTypeRecord, run: CollectionRecord,

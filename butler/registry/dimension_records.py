@@ -408,8 +408,8 @@ class DimensionRecordStorage:
                 for key in chunk:
                     cache.setdefault(key, None)
 
-    def expand_many(self, data_ids: Sequence[DataCoordinate]) -> list[DataCoordinate]:
-        """`expand` for many data IDs, loading their records in bulk first."""
+    def prefetch_many(self, data_ids: Sequence[DataCoordinate]) -> None:
+        """Load, with a few bulk queries, the records that expanding these data IDs will need."""
         by_group: dict[DimensionGroup, list[DataCoordinate]] = {}
         for data_id in data_ids:
             if not data_id.hasRecords():
@@ -421,6 +421,10 @@ class DimensionRecordStorage:
                 element = self._universe[name]
                 if all(d.name in group.required for d in element.required):
                     self.prefetch(element, [tuple(m[d.name] for d in element.required) for m in members])
+
+    def expand_many(self, data_ids: Sequence[DataCoordinate]) -> list[DataCoordinate]:
+        """`expand` for many data IDs, loading their records in bulk first."""
+        self.prefetch_many(data_ids)
         return [self.expand(d) for d in data_ids]
 
     # Data IDs ------------------------------------------------------------

@@ -288,8 +288,9 @@ class _Resolver:
                 f"{element_name}.region OVERLAPS {region}: to relate two spatial elements, query with the "
                 "dimensions of both (e.g. visit and patch); they are then joined by region overlap.")
         target = region_from_node(region, bind)
-        constraint = FixedRegionConstraint(b, b.universe[element_name], target)
-        return constraint.condition(b.element_tables[element_name])
+        element = b.universe[element_name]
+        constraint = FixedRegionConstraint(b, element, target)
+        return constraint.condition([b.dim_columns[d.name] for d in element.required])
 
 
 def classify_identifier(registry: Registry, name: str, dimensions: DimensionGroup,

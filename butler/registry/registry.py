@@ -381,6 +381,12 @@ class Registry:
         record, dataset_type = self._resolve_dataset_type(datasetType)
         run_record = self.collections_manager.find(run)
         refs = []
+        dataIds = list(dataIds)
+        if expand:
+            self.dimension_records.prefetch_many([
+                DataCoordinate.standardize(d, dimensions=dataset_type.dimensions, universe=self.dimensions,
+                                           defaults=self.defaults.data_id(self.dimensions))
+                for d in dataIds if isinstance(d, DataCoordinate) or not any("." in k for k in d)])
         for data_id in dataIds:
             data_id = (self.expandDataId(data_id, dimensions=dataset_type.dimensions) if expand else
                        DataCoordinate.standardize(data_id, dimensions=dataset_type.dimensions))

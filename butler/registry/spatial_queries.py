@@ -235,9 +235,13 @@ class FixedRegionConstraint:
                 matches.append(tuple(row[:-1]))
         return matches
 
-    def condition(self, alias: sa.FromClause) -> sa.ColumnElement[bool]:
-        """SQL true for the records of ``alias`` whose regions overlap the region."""
-        return keys_condition(element_key_columns(self.element, alias), self.matching_keys())
+    def condition(self, key_columns: Sequence[sa.ColumnElement]) -> sa.ColumnElement[bool]:
+        """SQL true where ``key_columns`` (the element's required dimensions) name an overlapping record.
+
+        Give the query's own dimension columns (e.g. those of the dataset search) rather than
+        the element table's: the database can then apply the condition before ranking or joining.
+        """
+        return keys_condition(list(key_columns), self.matching_keys())
 
 
 # Joins between spatial families ------------------------------------------------------------------
