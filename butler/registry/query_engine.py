@@ -455,15 +455,22 @@ class QueryEngine:
 
     def _prepare(self, base: DimensionGroup, data_id: Any, where: str, kwargs: Mapping[str, Any],
                  dataset_type: DatasetType | None, bind: Mapping[str, Any] | None,
-                 extra_elements: Iterable[str] = ()) -> _PreparedQuery:
+                 extra_elements: Iterable[str] = (), order_by: Sequence[str] = ()) -> _PreparedQuery:
         values = self._standardize_data_id(data_id, kwargs)
         tree = parse_where(where) if where else None
         if tree is not None and bind:
             tree = _bind_identifiers(tree, frozenset(bind))
-        identifiers = referenced_identifiers(tree)
         universe = self.registry.dimensions
         data_id_dims = {k for k in values if isinstance(universe[k], Dimension)}
-        group, needed = _needed_dimensions(self.registry, identifiers, base.union(data_id_dims), dataset_type)
+        group, needed = _needed_dimensions(self.registry, referenced_identifiers(tree), base.union(data_id_dims),
+                                           dataset_type)
+        for item in order_by:
+            try:
+                group, more = _needed_dimensions(self.registry, [item.lstrip("-")], group, dataset_type)
+            except InvalidQueryError as err:
+                reason = str(err).replace(" in where expression", "")
+                raise InvalidQueryError(f"Cannot order by {item!r}: {reason}") from None
+            needed |= more
         return _PreparedQuery(QueryBuilder(self.registry, group), tree, values, needed | set(extra_elements),
                               where, bind)
 
@@ -481,7 +488,8 @@ class QueryEngine:
             )
         search_path = registry._search_path(collections)
         parent_type = registry.dataset_types.find(dataset_type.nameAndComponent()[0]).dataset_type
-        prepared = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type, bind)
+        prepared = self._prepare(parent_type.dimensions, data_id, where, kwargs, parent_type, bind,
+                                 order_by=order_by)
         builder = prepared.builder
         builder.join_dataset_search(parent_type, search_path, find_first)
         prepared.constrain()
@@ -490,11 +498,12 @@ class QueryEngine:
         full = len(key_columns) == len(dims.data_coordinate_keys)
         if not full:
             key_columns = [builder.dim_columns[d] for d in dims.required]
+        terms = self._order_terms(builder, order_by)
         stmt = builder.select(builder.dataset_columns["dataset_id"], builder.dataset_columns["run_id"],
                               *key_columns)
         if count and not builder.spatial.active:
             return self._count(stmt.with_only_columns(builder.dataset_columns["dataset_id"]).distinct(), limit)
-        stmt = self._order_and_limit(builder, stmt, order_by, limit)
+        stmt = self._order_and_limit(builder, stmt, terms, limit)
         collections_manager = registry.collections_manager
         seen = set()
         refs = []
@@ -517,17 +526,28 @@ class QueryEngine:
         total = self.registry.db.execute(sa.select(sa.func.count()).select_from(stmt.subquery("counted"))).scalar()
         return min(total, limit) if limit is not None and limit >= 0 else total
 
-    def _order_and_limit(self, builder: QueryBuilder, stmt: sa.Select, order_by: Sequence[str],
-                         limit: int | None) -> sa.Select:
-        if order_by:
-            resolver = _Resolver(builder)
-            terms = []
-            for item in order_by:
-                descending = item.startswith("-")
+    @staticmethod
+    def _order_terms(builder: QueryBuilder, order_by: Sequence[str]) -> list[tuple[sa.ColumnElement, bool]]:
+        """Resolve ``order_by`` fields (``-`` for descending) before the SELECT is built, since
+        resolving a dataset field may join another table."""
+        resolver = _Resolver(builder)
+        terms = []
+        for item in order_by:
+            descending = item.startswith("-")
+            try:
                 resolved = resolver.resolve_identifier(item.lstrip("-"), None)  # type: ignore[arg-type]
-                column = resolved.column if resolved.column is not None else resolved.timespan_begin
-                terms.append(column.desc() if descending else column.asc())  # type: ignore[union-attr]
-            stmt = stmt.order_by(*terms)
+            except InvalidQueryError as err:
+                reason = str(err).replace(" in where expression", "")
+                raise InvalidQueryError(f"Cannot order by {item!r}: {reason}") from None
+            column = resolved.column if resolved.column is not None else resolved.timespan_begin
+            terms.append((column, descending))
+        return terms
+
+    @staticmethod
+    def _order_and_limit(builder: QueryBuilder, stmt: sa.Select, terms: Sequence[tuple[sa.ColumnElement, bool]],
+                         limit: int | None) -> sa.Select:
+        if terms:
+            stmt = stmt.order_by(*[column.desc() if descending else column.asc() for column, descending in terms])
         if limit is not None and limit >= 0 and not builder.spatial.active:
             stmt = stmt.limit(limit)
         return stmt
@@ -565,15 +585,17 @@ class QueryEngine:
             for item in [datasets] if isinstance(datasets, (str, DatasetType)) else list(datasets):
                 dataset_dims = dataset_dims.union(self.registry.getDatasetType(
                     item if isinstance(item, str) else item.name).dimensions)
-        prepared = self._prepare(dataset_dims, data_id, where, kwargs, None, bind)
+        prepared = self._prepare(dataset_dims, data_id, where, kwargs, None, bind, order_by=order_by)
         builder = prepared.builder
         self._dataset_constraints(builder, datasets, collections)
         prepared.constrain()
         keys = [builder.dim_columns[d] for d in base.data_coordinate_keys]
         if count and not builder.spatial.active:
             return self._count(builder.select(*keys).distinct(), limit)
-        stmt = self._order_and_limit(builder, builder.select(*keys).distinct(), order_by, limit)
-        rows = builder.fetch(stmt, len(keys), limit)
+        terms = self._order_terms(builder, order_by)
+        order_columns = [column.label(f"_order{i}") for i, (column, _) in enumerate(terms)]
+        stmt = self._order_and_limit(builder, builder.select(*keys, *order_columns).distinct(), terms, limit)
+        rows = builder.fetch(stmt, len(keys) + len(order_columns), limit)
         if count:
             return len(rows)
         return [DataCoordinate.from_full_values(base, tuple(row)[:len(keys)]) for row in rows]
@@ -586,7 +608,8 @@ class QueryEngine:
         if not element.has_own_table:
             raise InvalidQueryError(f"{element.name} has no records to query.")
         base = self.registry.dimensions.conform([d.name for d in element.required])
-        prepared = self._prepare(base, data_id, where, kwargs, None, bind, extra_elements=[element.name])
+        prepared = self._prepare(base, data_id, where, kwargs, None, bind, extra_elements=[element.name],
+                                 order_by=order_by)
         builder = prepared.builder
         self._dataset_constraints(builder, datasets, collections)
         prepared.constrain()
@@ -594,8 +617,10 @@ class QueryEngine:
         if count and not builder.spatial.active:
             key_columns = [table.c[f] for _, f in element.RecordClass._dimension_fields[:len(element.required)]]
             return self._count(builder.select(*key_columns).distinct(), limit)
-        stmt = self._order_and_limit(builder, builder.select(*table.c).distinct(), order_by, limit)
-        rows = builder.fetch(stmt, len(table.c), limit)
+        terms = self._order_terms(builder, order_by)
+        order_columns = [column.label(f"_order{i}") for i, (column, _) in enumerate(terms)]
+        stmt = self._order_and_limit(builder, builder.select(*table.c, *order_columns).distinct(), terms, limit)
+        rows = builder.fetch(stmt, len(table.c) + len(order_columns), limit)
         if count:
             return len(rows)
         return [DimensionRecordStorage.row_to_record(element, row._mapping) for row in rows]

@@ -437,3 +437,28 @@ def test_a_read_only_butler_registry_refuses_writes(local_butler: Butler, open_b
     with pytest.raises(ReadOnlyDatabaseError, match="read-only"):
         reader.registry.insertDimensionData("detector", {"instrument": "Cam", "id": 9, "full_name": "D9"})
     assert "new" not in local_butler.collections.query("*")
+
+
+def test_order_by_a_record_field_of_a_table_named_only_in_order_by(shared_butler: Butler):
+    refs = shared_butler.query_datasets("summary", collections="run1", where="visit = 1",
+                                        order_by="-detector.full_name", instrument="Cam")
+    assert [r.dataId["detector"] for r in refs] == [3, 2, 1, 0]
+
+
+def test_order_by_the_run_of_datasets(shared_butler: Butler):
+    refs = shared_butler.query_datasets("summary", collections=["run1", "run2"], find_first=False,
+                                        where="visit = 1 AND detector = 0", order_by=["-summary.run"],
+                                        instrument="Cam")
+    assert [r.run for r in refs] == ["run2", "run1"]
+
+
+def test_data_ids_and_records_ordered_by_a_field_outside_the_result(shared_butler: Butler):
+    data_ids = shared_butler.query_data_ids(["visit"], order_by="-visit.exposure_time", instrument="Cam")
+    assert [d["visit"] for d in data_ids] == sorted((d["visit"] for d in data_ids), reverse=True)
+    records = shared_butler.query_dimension_records("detector", order_by="-detector.full_name", instrument="Cam")
+    assert [r.full_name for r in records] == ["D3", "D2", "D1", "D0"]
+
+
+def test_a_bad_order_by_name_says_it_is_in_order_by(shared_butler: Butler):
+    with pytest.raises(InvalidQueryError, match="order by 'detector.nosuch'"):
+        shared_butler.query_datasets("summary", collections="run1", order_by="detector.nosuch", instrument="Cam")
