@@ -28,8 +28,6 @@ from .errors import DataIdValueError, MissingCollectionError
 
 if TYPE_CHECKING:
     from .butler import Butler
-    from .dataset_ref import DatasetRef
-    from .dimensions import DimensionRecord
 
 
 @dataclasses.dataclass(frozen=True)

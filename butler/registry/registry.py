@@ -17,10 +17,8 @@ from ..dataset_ref import DatasetIdGenEnum, DatasetRef, generate_dataset_id
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, DimensionElement, DimensionGroup, DimensionRecord, DimensionUniverse
 from ..errors import (
-    CollectionTypeError,
     DataIdValueError,
     DatasetTypeError,
-    MissingCollectionError,
     MissingDatasetTypeError,
 )
 from ..timespan import Timespan

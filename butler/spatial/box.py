@@ -6,7 +6,7 @@ __all__ = ["Box"]
 
 import math
 import struct
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 

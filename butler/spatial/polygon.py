@@ -4,7 +4,6 @@ from __future__ import annotations
 
 __all__ = ["ConvexPolygon"]
 
-import struct
 from typing import Any, ClassVar
 
 import numpy as np
