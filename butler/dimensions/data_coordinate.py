@@ -55,8 +55,6 @@ class DataCoordinate(Mapping[str, Any]):
         """Build from values in the order of ``dimensions.required``."""
         if len(values) != len(dimensions.required):
             raise ValueError(f"Expected {len(dimensions.required)} values for {dimensions.required}, got {values}.")
-        if not dimensions.implied:
-            return cls(dimensions, tuple(values))
         return cls(dimensions, tuple(values))
 
     @classmethod

@@ -106,6 +106,7 @@ class Database:
             _configure_sqlite(self.engine, wal=bool(self.url.database) and self.url.database != ":memory:"
                               and writeable)
         self._connection: sa.Connection | None = None
+        self._rows_since_analyze: dict[str, int] = {}
         self._depth = 0
         self._pid = os.getpid()
         self._rollback_callbacks: list[weakref.WeakMethod | Callable[[], None]] = []
@@ -262,7 +263,7 @@ class Database:
         """
         if self.is_sqlite or rows <= 0:
             return
-        pending = self.__dict__.setdefault("_rows_since_analyze", {})
+        pending = self._rows_since_analyze
         for table in tables:
             pending[table.name] = pending.get(table.name, 0) + rows
             if pending[table.name] >= self._ANALYZE_AFTER_ROWS:

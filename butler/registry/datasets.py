@@ -7,7 +7,6 @@ __all__ = ["DatasetStorage"]
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,7 +19,7 @@ from ..errors import (
     ConflictingDefinitionError,
     DatasetTypeError,
 )
-from ..timespan import NSEC_MAX, NSEC_MIN, Timespan, time_to_nsec
+from ..timespan import Timespan
 from .collections import CollectionManager, CollectionRecord
 from .database import Database
 from .dataset_types import DatasetTypeManager, DatasetTypeRecord
@@ -434,13 +433,3 @@ def _group_by_type(refs: Iterable[DatasetRef]) -> dict[str, list[DatasetRef]]:
     for ref in refs:
         groups.setdefault(ref.datasetType.nameAndComponent()[0], []).append(ref)
     return groups
-
-
-def timespan_bounds(timespan: Timespan | None) -> tuple[int, int]:
-    """Integer bounds of an optional timespan (unbounded when `None`)."""
-    return (NSEC_MIN, NSEC_MAX) if timespan is None else timespan.nsec
-
-
-def as_nsec(time: Any) -> int:
-    """TAI nanoseconds of an astropy Time."""
-    return time_to_nsec(time)
