@@ -98,12 +98,12 @@ class DatasetStorage:
         ingest_date = now_nsec()
         try:
             with self._db.transaction(savepoint=True):
-                self._db.execute(
-                    t.dataset.insert(),
+                self._db.bulk_insert(
+                    t.dataset,
                     [{"id": ref.id, "dataset_type_id": record.key, "run_id": run.key, "ingest_date": ingest_date}
                      for ref in refs],
                 )
-                self._db.execute(record.tags.insert(), self._tag_rows(record, refs, run.key))
+                self._db.bulk_insert(record.tags, self._tag_rows(record, refs, run.key))
                 self._note_summary(run.key, record.key)
         except sa.exc.IntegrityError as err:
             # Explain only once the savepoint is rolled back: PostgreSQL refuses

@@ -378,20 +378,35 @@ class Registry:
                                   "(or make the Butler with run=).")
         record, dataset_type = self._resolve_dataset_type(datasetType)
         run_record = self.collections_manager.find(run)
-        refs = []
-        dataIds = list(dataIds)
-        if expand:
-            self.dimension_records.prefetch_many([
-                DataCoordinate.standardize(d, dimensions=dataset_type.dimensions, universe=self.dimensions,
-                                           defaults=self.defaults.data_id(self.dimensions))
-                for d in dataIds if isinstance(d, DataCoordinate) or not any("." in k for k in d)])
-        for data_id in dataIds:
-            data_id = (self.expandDataId(data_id, dimensions=dataset_type.dimensions) if expand else
-                       DataCoordinate.standardize(data_id, dimensions=dataset_type.dimensions))
-            refs.append(DatasetRef(dataset_type, data_id, run,
-                                   id=generate_dataset_id(dataset_type, data_id, run, idGenerationMode),
-                                   conform=False))
+        data_ids = self._expand_for_insert(list(dataIds), dataset_type.dimensions) if expand else [
+            DataCoordinate.standardize(d, dimensions=dataset_type.dimensions) for d in dataIds]
+        refs = [DatasetRef(dataset_type, data_id, run,
+                           id=generate_dataset_id(dataset_type, data_id, run, idGenerationMode), conform=False)
+                for data_id in data_ids]
         return self.datasets.insert(record, run_record, refs)
+
+    def _expand_for_insert(self, data_ids: list[Any], dimensions: DimensionGroup) -> list[DataCoordinate]:
+        """`expandDataId` for every data ID of a batch, with records loaded in bulk first."""
+        defaults = self.defaults.data_id(self.dimensions)
+        implied_names = dimensions.implied
+        standardized: list[DataCoordinate | None] = []
+        for data_id in data_ids:
+            if isinstance(data_id, DataCoordinate) or not any("." in k for k in data_id):
+                standardized.append(DataCoordinate.standardize(data_id, dimensions=dimensions,
+                                                               universe=self.dimensions, defaults=defaults))
+            else:
+                standardized.append(None)  # alternate keys such as detector.full_name: the general path
+        self.dimension_records.prefetch_many([d for d in standardized if d is not None])
+        expanded = []
+        for given, data_id in zip(data_ids, standardized):
+            if data_id is None:
+                expanded.append(self.expandDataId(given, dimensions=dimensions))
+                continue
+            implied = None
+            if not isinstance(given, DataCoordinate) and implied_names:
+                implied = {k: given[k] for k in implied_names if k in given} or None
+            expanded.append(self.dimension_records.expand(data_id, None, implied))
+        return expanded
 
     def _importDatasets(self, datasets: Iterable[DatasetRef], expand: bool = True) -> list[DatasetRef]:
         """Add datasets whose IDs are already chosen; identical existing ones are skipped."""

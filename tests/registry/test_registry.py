@@ -33,7 +33,7 @@ from butler import (
     OrphanedRecordError,
     UnknownComponentError,
 )
-from butler.registry import Registry
+from butler.registry import Database, Registry
 
 CAM = {"instrument": "Cam"}
 
@@ -480,6 +480,34 @@ class TestInsertDatasets:
         runs.insertDatasets("d", [vd(1, 0)], run="r1", idGenerationMode=DatasetIdGenEnum.DATAID_TYPE)
         with pytest.raises(ConflictingDefinitionError):
             runs.insertDatasets("d", [vd(1, 0)], run="r2", idGenerationMode=DatasetIdGenEnum.DATAID_TYPE)
+
+
+class TestBulkInsertThroughCopy:
+    """Batches large enough for PostgreSQL's COPY behave exactly as small ones (SQLite: plain INSERT)."""
+
+    @pytest.fixture(autouse=True)
+    def copy_every_batch(self, monkeypatch):
+        monkeypatch.setattr(Database, "_COPY_FROM_ROWS", 1)
+
+    def test_inserted_datasets_are_found_with_their_data_ids(self, runs):
+        refs = runs.insertDatasets("d", [vd(v, d) for v in range(1, 7) for d in range(4)], run="r1")
+        assert len(refs) == 24
+        found = runs.findDataset("d", vd(5, 3), collections="r1")
+        assert found is not None and found.id == refs[4 * 4 + 3].id
+
+    def test_a_conflict_is_a_conflicting_definition_error_and_inserts_nothing(self, runs):
+        runs.insertDatasets("d", [vd(1, 0)], run="r1")
+        with pytest.raises(ConflictingDefinitionError, match="r1"):
+            runs.insertDatasets("d", [vd(2, 0), vd(1, 0)], run="r1")
+        assert runs.findDataset("d", vd(2, 0), collections="r1") is None
+
+    def test_a_conflict_inside_a_transaction_leaves_it_usable(self, runs):
+        with runs.transaction():
+            runs.insertDatasets("d", [vd(1, 0)], run="r1")
+            with pytest.raises(ConflictingDefinitionError):
+                runs.insertDatasets("d", [vd(1, 0)], run="r1")
+            runs.insertDatasets("d", [vd(1, 1)], run="r1")
+        assert runs.findDataset("d", vd(1, 1), collections="r1") is not None
 
 
 class TestGetAndRemoveDatasets:
