@@ -78,11 +78,24 @@ def cli(ctx: click.Context, log_level: str, log_file: str | None, progress: bool
     ctx.obj["progress"] = sys.stderr.isatty() if progress is None else progress
 
 
-def _register_builtin_commands() -> None:
-    from .repo_commands import create, migrate
+_BUILTIN_COMMAND_MODULES = (
+    "repo_commands",        # create, migrate
+    "config_commands",      # config-dump, config-validate
+    "query_commands",       # query-collections, query-dataset-types, query-datasets, query-data-ids, ...
+    "registry_commands",    # register-dataset-type, remove-dataset-type, collection-chain, associate, certify
+    "ingest_commands",      # ingest-files
+    "removal_commands",     # prune-datasets, remove-runs, remove-collections
+    "transfer_commands",    # retrieve-artifacts, transfer-datasets
+    "exchange_commands",    # export, import
+)
 
-    cli.add_command(create)
-    cli.add_command(migrate)
+
+def _register_builtin_commands() -> None:
+    """Add the ``COMMANDS`` of every built-in command module (imported lazily by their bodies)."""
+    for module_name in _BUILTIN_COMMAND_MODULES:
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        for command in module.COMMANDS:
+            cli.add_command(command)
 
 
 _register_builtin_commands()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["create", "migrate"]
+__all__ = ["create", "migrate", "COMMANDS"]
 
 from typing import Any
 
@@ -89,3 +89,6 @@ def history() -> None:
 
     for revision, doc in SchemaMigrator(Database("sqlite://")).history():
         click.echo(f"{revision}  {doc}")
+
+
+COMMANDS = [create, migrate]

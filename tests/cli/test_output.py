@@ -1,0 +1,73 @@
+"""Printing results: aligned tables, JSON, CSV and ECSV, streamed."""
+
+import io
+import json
+
+import pytest
+from astropy.table import Table
+
+from butler.cli.output import ALIGN_WINDOW, ResultTable, write_table
+
+
+def render(tables, fmt, **kwargs) -> str:
+    stream = io.StringIO()
+    write_table(tables, fmt, stream=stream, **kwargs)
+    return stream.getvalue()
+
+
+def test_table_aligns_columns_and_right_aligns_numbers():
+    text = render(ResultTable(["name", "visit"], [("a", 1), ("longer", 1000)]), "table")
+    lines = text.splitlines()
+    assert lines[0] == "name    visit"
+    assert lines[1] == "------  -----"
+    assert lines[2] == "a           1"
+    assert lines[3] == "longer   1000"
+
+
+def test_table_fits_80_columns_cutting_long_cells():
+    text = render(ResultTable(["uri"], [("x" * 200,)]), "table")
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert text.splitlines()[2].endswith("…")
+
+
+def test_several_tables_get_their_titles_and_a_blank_line_between():
+    text = render([ResultTable(["a"], [(1,)], title="first"), ResultTable(["a"], [(2,)], title="second")], "table")
+    assert text.splitlines() == ["first", "a", "-", "1", "", "second", "a", "-", "2"]
+
+
+def test_rows_beyond_the_alignment_window_are_streamed_at_the_same_widths():
+    rows = ((i,) for i in range(ALIGN_WINDOW + 5))
+    lines = render(ResultTable(["n"], rows), "table").splitlines()
+    assert len(lines) == ALIGN_WINDOW + 5 + 2
+    assert len({len(line) for line in lines[2:]}) == 1
+
+
+def test_empty_message_only_when_nothing_was_printed():
+    assert render(ResultTable(["a"], []), "table", empty_message="No datasets.") == "No datasets.\n"
+    assert render(ResultTable(["a"], []), "json", empty_message="No datasets.") == "[]\n"
+
+
+def test_json_is_one_array_with_the_table_title():
+    text = render([ResultTable(["visit", "id"], [(1, None)], title="summary")], "json")
+    assert json.loads(text) == [{"table": "summary", "visit": 1, "id": None}]
+
+
+def test_csv_has_a_header_and_a_title_column():
+    text = render(ResultTable(["visit", "run"], [(1, "r,1")], title="summary"), "csv")
+    assert text.splitlines() == ["table,visit,run", 'summary,1,"r,1"']
+
+
+def test_csv_refuses_tables_with_different_columns():
+    import click
+
+    with pytest.raises(click.UsageError, match="--format table or json"):
+        render([ResultTable(["a"], [(1,)], title="x"), ResultTable(["b"], [(2,)], title="y")], "csv")
+
+
+def test_ecsv_reads_back_with_astropy_and_typed_columns():
+    text = render(ResultTable(["visit", "run", "note"], [(1, "run 1", None), (2, "r2", "x y")],
+                              dtypes={"visit": "int64"}), "ecsv")
+    table = Table.read(text, format="ascii.ecsv")
+    assert list(table["visit"]) == [1, 2] and table["visit"].dtype.kind == "i"
+    assert list(table["run"]) == ["run 1", "r2"]
+    assert table["note"][1] == "x y"
