@@ -1,0 +1,1 @@
+"""LSST's astronomical data model on numpy and astropy: images, exposures, PSFs, catalogs, backgrounds."""
