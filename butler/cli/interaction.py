@@ -55,7 +55,7 @@ def confirm_removal(what: str, table: ResultTable | Sequence[ResultTable], *, co
     is read from stdin, so ``yes | butler remove-runs ...`` works; an empty
     stdin answers no.
     """
-    shown = write_table(table, "table", stream=click.get_text_stream("stdout"))
+    shown = write_table(table, "table")
     if shown == 0:
         click.echo(f"Nothing to remove: no {what} matched.")
         return False

@@ -83,9 +83,10 @@ def format_option(default: str = "table") -> Callable:
 
 
 def limit_option() -> Callable:
-    """``--limit N`` (0 = no limit; negative: warn if more than -N results exist, as LSST does)."""
-    return click.option("--limit", type=int, default=0, show_default=True,
-                        help="Return at most this many results (0: all).")
+    """``--limit N``: 0 for all; negative (LSST's default -20000) caps the results and warns when hit."""
+    return click.option("--limit", type=int, default=-20_000, show_default=True,
+                        help="At most this many results; 0 for all. A negative value is a cap: results "
+                             "stop there with a warning that more exist.")
 
 
 def order_by_option() -> Callable:

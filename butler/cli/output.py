@@ -18,20 +18,20 @@ __all__ = ["FORMATS", "ResultTable", "write_table", "format_cell"]
 
 import csv
 import datetime
+import itertools
 import json
 import shutil
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import IO, Any
 
 import click
 
 FORMATS = ("table", "json", "csv", "ecsv")
 ALIGN_WINDOW = 1000
-_MIN_WIDTH = 4
+_MIN_WIDTH = 6
 
 
 @dataclass
@@ -39,13 +39,19 @@ class ResultTable:
     """Rows to print: a title (a dataset type name, say), column names and the rows.
 
     ``dtypes`` optionally gives ECSV datatypes (``int64``, ``float64``,
-    ``bool``, ``string``) by column; others are written as strings.
+    ``bool``, ``string``) by column; others are inferred from the first
+    rows.  In the machine formats the title becomes a column named
+    ``title_column`` when that is set (otherwise it is shown only in
+    tables).  Columns in ``keep_whole`` (dataset IDs, say) are never cut to
+    fit the terminal.
     """
 
     columns: Sequence[str]
     rows: Iterable[Sequence[Any]]
     title: str | None = None
     dtypes: dict[str, str] = field(default_factory=dict)
+    title_column: str | None = None
+    keep_whole: frozenset[str] = frozenset()
 
 
 def format_cell(value: Any) -> str:
@@ -81,7 +87,7 @@ def write_table(tables: ResultTable | Iterable[ResultTable], fmt: str = "table",
         Several tables (one per dataset type, say) are printed one after the
         other; in ``json`` they become one array of objects, with a
         ``"table"`` key naming each row's title when there is one; in ``csv``
-        and ``ecsv`` they must share columns (a title column is prepended).
+        and ``ecsv`` they must share columns.
     fmt : `str`
         One of `FORMATS`.
     stream : file-like, optional
@@ -91,7 +97,7 @@ def write_table(tables: ResultTable | Iterable[ResultTable], fmt: str = "table",
     """
     if fmt not in FORMATS:
         raise click.BadParameter(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
-    out = stream if stream is not None else click.get_text_stream("stdout")
+    out = stream if stream is not None else sys.stdout
     items = [tables] if isinstance(tables, ResultTable) else tables
     writer = {"table": _write_text, "json": _write_json, "csv": _write_csv, "ecsv": _write_ecsv}[fmt]
     count = writer(iter(items), out)
@@ -109,16 +115,36 @@ def _terminal_width(out: IO[str]) -> int:
     return 80
 
 
-def _fit_widths(widths: list[int], available: int) -> list[int]:
-    """Shrink the widest columns until the row (with two-space gaps) fits."""
-    widths = list(widths)
-    gaps = 2 * (len(widths) - 1)
-    while sum(widths) + gaps > available:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= _MIN_WIDTH:
-            break
-        widths[widest] -= 1
-    return widths
+def _fit_widths(widths: list[int], minimums: list[int], available: int, fixed: Sequence[bool]) -> list[int]:
+    """Column widths that fit ``available`` characters (with two-space gaps), or the natural ones.
+
+    Narrow columns keep their width; the columns wider than a fair share of
+    what is left split it ("water filling"), never below their minimum (the
+    header's width). ``fixed`` columns are never cut. When even the
+    minimums do not fit, nothing is cut: a complete wide table beats an
+    unreadable narrow one.
+    """
+    room = available - 2 * (len(widths) - 1) - sum(w for w, f in zip(widths, fixed) if f)
+    if sum(m for m, f in zip(minimums, fixed) if not f) > room:
+        return list(widths)
+    result = list(widths)
+    pending = sorted((i for i in range(len(widths)) if not fixed[i]), key=widths.__getitem__)
+    while pending:
+        share = room // len(pending)
+        narrowest = pending[0]
+        if widths[narrowest] <= share or widths[narrowest] <= minimums[narrowest]:
+            room -= result[narrowest]
+            pending.pop(0)
+            continue
+        # Cut the widest first, down to the share or their minimum.
+        excess = sum(widths[i] for i in pending) - room
+        for i in sorted(pending, key=widths.__getitem__, reverse=True):
+            cut = min(excess, widths[i] - max(share, minimums[i]))
+            if cut > 0:
+                result[i] = widths[i] - cut
+                excess -= cut
+        break
+    return result
 
 
 def _cut(text: str, width: int) -> str:
@@ -130,14 +156,21 @@ def _write_text(tables: Iterator[ResultTable], out: IO[str]) -> int:
     first = True
     for table in tables:
         rows = iter(table.rows)
-        head = [[format_cell(v) for v in row] for row in islice(rows, ALIGN_WINDOW)]
+        head = [[format_cell(v) for v in row] for row in itertools.islice(rows, ALIGN_WINDOW)]
         if not head:
             continue
+        columns = list(table.columns)
+        if len(head) < ALIGN_WINDOW:  # the whole table is here: leave out columns with nothing in them
+            shown = [i for i in range(len(columns)) if any(r[i] for r in head)]
+            if len(shown) < len(columns):
+                columns = [columns[i] for i in shown]
+                head = [[r[i] for i in shown] for r in head]
         if not first:
             out.write("\n")
         first = False
-        natural = [max([len(c)] + [len(r[i]) for r in head]) for i, c in enumerate(table.columns)]
-        widths = _fit_widths(natural, _terminal_width(out))
+        natural = [max([len(c)] + [len(r[i]) for r in head]) for i, c in enumerate(columns)]
+        minimums = [min(n, max(len(c), _MIN_WIDTH)) for n, c in zip(natural, columns)]
+        widths = _fit_widths(natural, minimums, _terminal_width(out), [c in table.keep_whole for c in columns])
         numeric = [all(_looks_numeric(r[i]) for r in head) for i in range(len(widths))]
 
         def line(cells: Sequence[str]) -> str:
@@ -149,7 +182,7 @@ def _write_text(tables: Iterator[ResultTable], out: IO[str]) -> int:
 
         if table.title:
             out.write(table.title + "\n")
-        out.write(line(list(table.columns)))
+        out.write(line(columns))
         out.write("  ".join("-" * w for w in widths) + "\n")
         for cells in head:
             out.write(line(cells))
@@ -179,37 +212,37 @@ def _write_json(tables: Iterator[ResultTable], out: IO[str]) -> int:
     for table in tables:
         for row in table.rows:
             record = {c: _json_value(v) for c, v in zip(table.columns, row)}
-            if table.title is not None:
-                record = {"table": table.title, **record}
+            if table.title_column is not None:
+                record = {table.title_column: table.title, **record}
             out.write(("\n" if count == 0 else ",\n") + json.dumps(record))
             count += 1
     out.write("\n]\n" if count else "]\n")
     return count
 
 
-def _with_title_column(tables: Iterator[ResultTable]) -> tuple[list[str], dict[str, str], Iterator[list[Any]]] | None:
-    """Merge tables into one stream of rows, with a ``table`` column if they have titles."""
+def _merged(tables: Iterator[ResultTable]) -> tuple[list[str], ResultTable, Iterator[list[Any]]] | None:
+    """Merge tables into one stream of rows (with the title column, if the tables have one)."""
     first = next(tables, None)
     if first is None:
         return None
-    titled = first.title is not None
-    columns = (["table"] if titled else []) + list(first.columns)
+    titled = first.title_column is not None
+    columns = ([first.title_column] if titled else []) + list(first.columns)
 
     def rows() -> Iterator[list[Any]]:
         for table in [first, *tables]:
             if list(table.columns) != columns[titled:]:
                 raise click.UsageError(
                     f"Results for {table.title!r} have columns {list(table.columns)}, unlike "
-                    f"{columns[titled:]}: use --format table or json, or ask for one dataset type at a time."
+                    f"{columns[titled:]}: use --format table or json, or ask for one kind at a time."
                 )
             for row in table.rows:
                 yield ([table.title] if titled else []) + list(row)
 
-    return columns, dict(first.dtypes), rows()
+    return columns, first, rows()
 
 
 def _write_csv(tables: Iterator[ResultTable], out: IO[str]) -> int:
-    merged = _with_title_column(tables)
+    merged = _merged(tables)
     if merged is None:
         return 0
     columns, _, rows = merged
@@ -222,20 +255,34 @@ def _write_csv(tables: Iterator[ResultTable], out: IO[str]) -> int:
     return count
 
 
+def _ecsv_type(values: Iterable[Any]) -> str:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return "bool"
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "int64"
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "float64"
+    return "string"
+
+
 def _write_ecsv(tables: Iterator[ResultTable], out: IO[str]) -> int:
-    merged = _with_title_column(tables)
+    merged = _merged(tables)
     if merged is None:
         return 0
-    columns, dtypes, rows = merged
+    columns, first, rows = merged
+    head = list(itertools.islice(rows, ALIGN_WINDOW))
+    dtypes = {name: first.dtypes.get(name) or _ecsv_type(row[i] for row in head)
+              for i, name in enumerate(columns)}
     out.write("# %ECSV 1.0\n# ---\n# datatype:\n")
     for name in columns:
-        out.write(f"# - {{name: {json.dumps(name)}, datatype: {dtypes.get(name, 'string')}}}\n")
+        out.write(f"# - {{name: {json.dumps(name)}, datatype: {dtypes[name]}}}\n")
     out.write("# schema: astropy-2.0\n")
     writer = csv.writer(out, delimiter=" ", lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(columns)
     count = 0
-    for row in rows:
-        writer.writerow([v if isinstance(v, (int, float)) and not isinstance(v, bool) else format_cell(v)
-                         for v in row])
+    for row in itertools.chain(head, rows):
+        writer.writerow([v if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         and dtypes[name] != "string" else format_cell(v) for name, v in zip(columns, row)])
         count += 1
     return count

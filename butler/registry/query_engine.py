@@ -15,7 +15,7 @@ __all__ = ["QueryEngine", "QueryBuilder"]
 import dataclasses
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -232,9 +232,14 @@ class QueryBuilder:
             stmt = stmt.where(*self.conditions)
         return stmt
 
-    def fetch(self, stmt: sa.Select, width: int, limit: int | None) -> Sequence[Any]:
-        """Run the SELECT; keep rows whose regions overlap (applying ``limit`` after that test)."""
-        rows = self.registry.db.fetch_all(stmt)
+    def fetch(self, stmt: sa.Select, width: int, limit: int | None, *, stream: bool = False) -> Iterable[Any]:
+        """Run the SELECT; keep rows whose regions overlap (applying ``limit`` after that test).
+
+        With ``stream`` the rows come from a server-side cursor as they are
+        read, instead of all at once.
+        """
+        db = self.registry.db
+        rows = db.stream(stmt) if stream else db.fetch_all(stmt)
         if self.spatial.active:
             return self.spatial.filter(rows, width, limit)
         return rows
@@ -476,9 +481,12 @@ class QueryEngine:
 
     def datasets(self, dataset_type: DatasetType, *, collections: Any, data_id: Any, where: str,
                  find_first: bool, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
-                 order_by: Sequence[str] = (), limit: int | None = None, count: bool = False
-                 ) -> list[DatasetRef] | int:
-        """Datasets of one type in the collections, matching the constraints (or how many, if ``count``)."""
+                 order_by: Sequence[str] = (), limit: int | None = None, count: bool = False,
+                 stream: bool = False) -> list[DatasetRef] | Iterator[DatasetRef] | int:
+        """Datasets of one type in the collections, matching the constraints (or how many, if ``count``).
+
+        With ``stream``, an iterator that reads rows as it goes.
+        """
         registry = self.registry
         if find_first and _has_pattern(collections):
             # A pattern has no search order, so "first" would be arbitrary (LSST refuses it too).
@@ -505,21 +513,25 @@ class QueryEngine:
             return self._count(stmt.with_only_columns(builder.dataset_columns["dataset_id"]).distinct(), limit)
         stmt = self._order_and_limit(builder, stmt, terms, limit)
         collections_manager = registry.collections_manager
-        seen = set()
-        refs = []
-        for row in builder.fetch(stmt, 1, limit):
-            if row[0] in seen:
-                continue
-            seen.add(row[0])
-            values_tuple = tuple(row[2:2 + len(key_columns)])
-            data_coordinate = (DataCoordinate.from_full_values(dims, values_tuple) if full
-                               else DataCoordinate.from_required_values(dims, values_tuple))
-            ref = DatasetRef(parent_type, data_coordinate, collections_manager.get_by_key(row[1]).name,
-                             id=row[0], conform=False)
-            if dataset_type.isComponent():
-                ref = ref.makeComponentRef(dataset_type.component())  # type: ignore[arg-type]
-            refs.append(ref)
-        return len(refs) if count else refs
+
+        def refs() -> Iterator[DatasetRef]:
+            seen = set()
+            for row in builder.fetch(stmt, 1, limit, stream=stream):
+                if row[0] in seen:
+                    continue
+                seen.add(row[0])
+                values_tuple = tuple(row[2:2 + len(key_columns)])
+                data_coordinate = (DataCoordinate.from_full_values(dims, values_tuple) if full
+                                   else DataCoordinate.from_required_values(dims, values_tuple))
+                ref = DatasetRef(parent_type, data_coordinate, collections_manager.get_by_key(row[1]).name,
+                                 id=row[0], conform=False)
+                if dataset_type.isComponent():
+                    ref = ref.makeComponentRef(dataset_type.component())  # type: ignore[arg-type]
+                yield ref
+
+        if count:
+            return sum(1 for _ in refs())
+        return refs() if stream else list(refs())
 
     def _count(self, stmt: sa.Select, limit: int | None) -> int:
         """Rows of a (distinct) SELECT, counted by the database."""
@@ -576,7 +588,8 @@ class QueryEngine:
 
     def data_ids(self, dimensions: Any, *, data_id: Any, datasets: Any, collections: Any, where: str,
                  bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any], order_by: Sequence[str] = (),
-                 limit: int | None = None, count: bool = False) -> list[DataCoordinate] | int:
+                 limit: int | None = None, count: bool = False, stream: bool = False
+                 ) -> list[DataCoordinate] | Iterator[DataCoordinate] | int:
         """Data IDs of the given dimensions that satisfy the constraints (or how many, if ``count``)."""
         universe = self.registry.dimensions
         base = universe.conform(dimensions)
@@ -595,15 +608,16 @@ class QueryEngine:
         terms = self._order_terms(builder, order_by)
         order_columns = [column.label(f"_order{i}") for i, (column, _) in enumerate(terms)]
         stmt = self._order_and_limit(builder, builder.select(*keys, *order_columns).distinct(), terms, limit)
-        rows = builder.fetch(stmt, len(keys) + len(order_columns), limit)
+        rows = builder.fetch(stmt, len(keys) + len(order_columns), limit, stream=stream and not count)
         if count:
-            return len(rows)
-        return [DataCoordinate.from_full_values(base, tuple(row)[:len(keys)]) for row in rows]
+            return len(rows)  # type: ignore[arg-type]
+        data_ids = (DataCoordinate.from_full_values(base, tuple(row)[:len(keys)]) for row in rows)
+        return data_ids if stream else list(data_ids)
 
     def dimension_records(self, element: DimensionElement, *, data_id: Any, datasets: Any, collections: Any,
                           where: str, bind: Mapping[str, Any] | None, kwargs: Mapping[str, Any],
-                          order_by: Sequence[str] = (), limit: int | None = None, count: bool = False
-                          ) -> list[DimensionRecord] | int:
+                          order_by: Sequence[str] = (), limit: int | None = None, count: bool = False,
+                          stream: bool = False) -> list[DimensionRecord] | Iterator[DimensionRecord] | int:
         """Records of one element that satisfy the constraints (or how many, if ``count``)."""
         if not element.has_own_table:
             raise InvalidQueryError(f"{element.name} has no records to query.")
@@ -620,7 +634,8 @@ class QueryEngine:
         terms = self._order_terms(builder, order_by)
         order_columns = [column.label(f"_order{i}") for i, (column, _) in enumerate(terms)]
         stmt = self._order_and_limit(builder, builder.select(*table.c, *order_columns).distinct(), terms, limit)
-        rows = builder.fetch(stmt, len(table.c) + len(order_columns), limit)
+        rows = builder.fetch(stmt, len(table.c) + len(order_columns), limit, stream=stream and not count)
         if count:
-            return len(rows)
-        return [DimensionRecordStorage.row_to_record(element, row._mapping) for row in rows]
+            return len(rows)  # type: ignore[arg-type]
+        records = (DimensionRecordStorage.row_to_record(element, row._mapping) for row in rows)
+        return records if stream else list(records)

@@ -67,6 +67,8 @@ def populate(butler: Butler) -> None:
                                                  "StructuredDataDict", universe=butler.dimensions))
         registry.registerDatasetType(DatasetType("bias", ("instrument", "detector"), "StructuredDataDict",
                                                  universe=butler.dimensions, isCalibration=True))
+        for run in ("run1", "run2", "calib/bias"):
+            registry.registerRun(run)
     for v in range(1, 5):
         for d in range(4):
             butler.put({"visit": v, "detector": d}, "summary", instrument=INSTRUMENT, visit=v, detector=d,

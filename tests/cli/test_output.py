@@ -47,14 +47,21 @@ def test_empty_message_only_when_nothing_was_printed():
     assert render(ResultTable(["a"], []), "json", empty_message="No datasets.") == "[]\n"
 
 
-def test_json_is_one_array_with_the_table_title():
-    text = render([ResultTable(["visit", "id"], [(1, None)], title="summary")], "json")
-    assert json.loads(text) == [{"table": "summary", "visit": 1, "id": None}]
+def test_json_is_one_array_with_the_title_column_when_asked():
+    text = render([ResultTable(["visit", "id"], [(1, None)], title="summary", title_column="type")], "json")
+    assert json.loads(text) == [{"type": "summary", "visit": 1, "id": None}]
+    assert json.loads(render(ResultTable(["visit"], [(1,)], title="summary"), "json")) == [{"visit": 1}]
 
 
-def test_csv_has_a_header_and_a_title_column():
-    text = render(ResultTable(["visit", "run"], [(1, "r,1")], title="summary"), "csv")
+def test_csv_has_a_header_and_the_title_column_when_asked():
+    text = render(ResultTable(["visit", "run"], [(1, "r,1")], title="summary", title_column="table"), "csv")
     assert text.splitlines() == ["table,visit,run", 'summary,1,"r,1"']
+
+
+def test_keep_whole_columns_are_never_cut():
+    table = ResultTable(["id", "uri"], [("u" * 36, "x" * 200)], keep_whole=frozenset({"id"}))
+    row = render(table, "table").splitlines()[2]
+    assert row.startswith("u" * 36 + "  ") and row.endswith("…") and len(row) <= 80
 
 
 def test_csv_refuses_tables_with_different_columns():
@@ -65,9 +72,11 @@ def test_csv_refuses_tables_with_different_columns():
 
 
 def test_ecsv_reads_back_with_astropy_and_typed_columns():
-    text = render(ResultTable(["visit", "run", "note"], [(1, "run 1", None), (2, "r2", "x y")],
-                              dtypes={"visit": "int64"}), "ecsv")
+    text = render(ResultTable(["visit", "run", "note", "t", "seq"],
+                              [(1, "run 1", None, 1.5, None), (2, "r2", "x y", 2, 7)],
+                              dtypes={"run": "string"}), "ecsv")
     table = Table.read(text, format="ascii.ecsv")
     assert list(table["visit"]) == [1, 2] and table["visit"].dtype.kind == "i"
     assert list(table["run"]) == ["run 1", "r2"]
     assert table["note"][1] == "x y"
+    assert table["t"].dtype.kind == "f" and table["seq"].dtype.kind == "i" and table["seq"].mask[0]
