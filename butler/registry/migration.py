@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["SchemaMigrator", "head_revision"]
 
 import importlib.resources
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +16,12 @@ from alembic.script import ScriptDirectory
 
 from ..dimensions import DimensionUniverse
 from ..errors import IncompatibleSchemaError
+
+# Alembic announces its dialect at INFO on every repository open; keep that out of
+# `--log-level INFO` unless someone asks for alembic's logger by name.
+_ALEMBIC_LOG = logging.getLogger("alembic.runtime.migration")
+if _ALEMBIC_LOG.level == logging.NOTSET:
+    _ALEMBIC_LOG.setLevel(logging.WARNING)
 from .database import Database
 
 

@@ -26,6 +26,7 @@ Content:
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -129,3 +130,14 @@ def invoke() -> Callable[..., Result]:
         return result
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def restore_logging():
+    """The CLI configures logging process-wide, as it should in its own process; undo it between tests."""
+    loggers = [logging.getLogger(), logging.getLogger("butler")]
+    saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
