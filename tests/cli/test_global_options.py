@@ -3,6 +3,8 @@
 import json
 import logging
 
+import pytest
+
 
 def test_log_level_accepts_lsst_component_form_and_extra_levels(invoke, repo):
     result = invoke("--log-level", "butler=DEBUG", "--log-level", "VERBOSE", "query-dataset-types", repo)
