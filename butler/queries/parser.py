@@ -349,7 +349,7 @@ def _polygon(name: Token, args: list[Node], span: dict[str, int]) -> Node:
 
 def _region(name: Token, args: list[Node], span: dict[str, int]) -> Node:
     _require_count(name, args, "IVOA POS string", 1)
-    if not isinstance(args[0], StringLiteral | BindName):
+    if not isinstance(args[0], StringLiteral | BindName | Identifier):  # a bare name may be a bind
         raise _BuildError(args[0].start, "REGION() argument must be a string or a bind parameter")
     return RegionNode(args[0], **span)
 
@@ -359,7 +359,7 @@ def _glob(name: Token, args: list[Node], span: dict[str, int]) -> Node:
     expression, pattern = args
     if not isinstance(expression, Identifier):
         raise _BuildError(expression.start, "GLOB() first argument must be an identifier")
-    if not isinstance(pattern, StringLiteral | BindName):
+    if not isinstance(pattern, StringLiteral | BindName | Identifier):  # a bare name may be a bind
         raise _BuildError(pattern.start, "GLOB() pattern must be a string or a bind parameter")
     return GlobNode(expression, pattern, **span)
 

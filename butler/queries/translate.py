@@ -708,6 +708,9 @@ class _Translation(NodeVisitor[_Operand]):
         expression = self.visit(node.expression)
         if expression.type != "string":
             raise self._error(node.expression, f"GLOB needs a string column, not {expression.describe()}")
+        if isinstance(node.pattern, Identifier):
+            raise self._error(node.pattern, f"GLOB pattern must be a string or a bind parameter; "
+                                            f"{node.pattern.name!r} is not in bind")
         pattern = self.visit(node.pattern)
         if pattern.type != "string":
             raise self._error(node.pattern, f"GLOB pattern must be a string, not {pattern.describe()}")

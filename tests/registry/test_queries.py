@@ -151,6 +151,10 @@ class TestBind:
     def test_bare_names_that_are_bind_keys_are_bind_parameters(self, shared_registry):
         assert visits(shared_registry, "visit = my_visit", bind={"my_visit": 2}) == [2]
 
+    def test_bare_bind_names_inside_glob(self, shared_registry):
+        assert visits(shared_registry, "GLOB(visit.name, pattern)", bind={"pattern": "v[12]*"}) == []
+        assert visits(shared_registry, "GLOB(visit.name, pattern) AND visit < 3", bind={"pattern": "v*"}) == [1, 2]
+
     def test_colon_bind_parameters(self, shared_registry):
         assert visits(shared_registry, "visit > :low", bind={"low": 4}) == [5, 6]
 
