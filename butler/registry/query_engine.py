@@ -280,6 +280,32 @@ class _Resolver:
             return ResolvedColumn(cols["dataset_id"], "uuid")
         raise InvalidQueryError(f"Cannot resolve {name!r}.")
 
+    def _region_join(self, element_name: str, other: Identifier) -> sa.ColumnElement[bool]:
+        """``a.region OVERLAPS b.region``: true when the query already joins their families by overlap.
+
+        A query with the dimensions of two spatial families (visit and patch,
+        say) relates them by region overlap on its own, through their most
+        precise regions (``visit_detector_region`` when detector is there too,
+        which implies the visit overlap); the expression only states that.
+        """
+        b = self.builder
+        other_name, _, field = other.name.rpartition(".")
+        universe = b.universe
+        if field != "region" or other_name not in universe.elements or not universe[other_name].spatial:
+            raise InvalidQueryError(f"{element_name}.region OVERLAPS {other}: {other} is not a region; use "
+                                    "e.g. patch.region, POINT(), CIRCLE(), BOX(), POLYGON() or REGION().")
+        families = {universe[n].spatial for pair in b.spatial.pairs for n in pair}
+        mine, theirs = universe[element_name].spatial, universe[other_name].spatial
+        if mine == theirs:
+            raise InvalidQueryError(f"{element_name}.region OVERLAPS {other}: both are regions of the "
+                                    f"{mine} family; relate regions of two families (e.g. visit and patch).")
+        if mine not in families or theirs not in families:
+            raise InvalidQueryError(
+                f"{element_name}.region OVERLAPS {other}: query with the dimensions of both "
+                f"({element_name} and {other_name}, e.g. query_data_ids([\"visit\", \"patch\"], ...)); "
+                "they are then joined by region overlap.")
+        return sa.true()
+
     def spatial_constraint(self, column: ResolvedColumn, region: Node, bind: Mapping[str, Any]
                            ) -> sa.ColumnElement[bool]:
         """SQL true exactly for the records whose region overlaps ``region`` (see `FixedRegionConstraint`)."""
@@ -289,9 +315,7 @@ class _Resolver:
         if element_name is None:
             raise InvalidQueryError("OVERLAPS needs the region of a visit, detector region, tract or patch.")
         if isinstance(region, Identifier):
-            raise InvalidQueryError(
-                f"{element_name}.region OVERLAPS {region}: to relate two spatial elements, query with the "
-                "dimensions of both (e.g. visit and patch); they are then joined by region overlap.")
+            return self._region_join(element_name, region)
         target = region_from_node(region, bind)
         element = b.universe[element_name]
         constraint = FixedRegionConstraint(b, element, target)

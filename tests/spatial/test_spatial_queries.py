@@ -131,6 +131,26 @@ def test_visit_patch_join_matches_lsst_and_brute_force(hsc, export_records) -> N
     assert len(data_ids) == len(got)
 
 
+def test_explicit_region_overlap_in_where_states_the_automatic_join(hsc) -> None:
+    implicit = set(hsc.queryDataIds(["visit", "patch"], **HSC))
+    explicit = set(hsc.queryDataIds(["visit", "patch"], where="visit.region OVERLAPS patch.region", **HSC))
+    assert explicit == implicit and len(explicit) == 160
+    reversed_ = set(hsc.queryDataIds(["visit", "patch"], where="patch.region OVERLAPS visit.region", **HSC))
+    assert reversed_ == implicit
+
+
+def test_region_overlap_naming_another_element_joins_it(hsc) -> None:
+    visits = {d["visit"] for d in hsc.queryDataIds(["visit"], where="visit.region OVERLAPS patch.region", **HSC)}
+    assert visits == {d["visit"] for d in hsc.queryDataIds(["visit", "patch"], **HSC)}
+
+
+def test_region_overlap_within_one_family_or_with_a_non_region_is_refused(hsc) -> None:
+    with pytest.raises(InvalidQueryError, match="same|family"):
+        hsc.queryDataIds(["visit", "detector"], where="visit.region OVERLAPS visit_detector_region.region", **HSC)
+    with pytest.raises(InvalidQueryError, match="is not a region"):
+        hsc.queryDataIds(["visit", "patch"], where="visit.region OVERLAPS patch.tract", **HSC)
+
+
 @pytest.mark.parametrize(("tract", "patch", "lsst_count"), [(9813, 72, 218), (9615, 14, 914)])
 def test_detectors_overlapping_a_patch_match_lsst(hsc, export_records, tract, patch, lsst_count) -> None:
     got = {
