@@ -761,7 +761,7 @@ class Butler(ButlerQueries):
                     to_ingest.append(dataset)
                 elif refs_left:
                     to_ingest.append(FileDataset(dataset.path, refs_left, dataset.formatter))
-            datastore.ingest(to_ingest, transfer=transfer)
+            datastore.ingest(to_ingest, transfer=transfer, record_validation_info=record_validation_info)
 
     # Removal --------------------------------------------------------------------------
 
