@@ -832,6 +832,42 @@ class Butler(ButlerQueries):
                                                  preserve_path=preserve_path, overwrite=overwrite)
         return [ButlerURI(p) for p in paths]
 
+    def retrieve_artifacts_zip(self, refs: Iterable[DatasetRef], destination: Any,
+                               overwrite: bool = True) -> ButlerURI:
+        """Write the files of datasets into one zip archive in a directory, as LSST's method does.
+
+        The zip holds the files under their datastore paths and an index,
+        ``_butler_zip_index.json``, listing each dataset (ID, dataset type,
+        RUN, data ID, files) so the archive describes itself.  Its name is a
+        UUID5 of the member paths: the same datasets give the same name.
+
+        Parameters
+        ----------
+        refs : iterable of `DatasetRef`
+            The datasets (each must be stored).
+        destination : `str`
+            Directory (local or URL) to write the zip into; created if needed.
+        overwrite : `bool`, optional
+            Replace a zip of the same name; otherwise that is an error.
+
+        Returns
+        -------
+        zip_file : `ButlerURI`
+            Location of the zip.
+
+        Raises
+        ------
+        ValueError
+            If there are no refs.
+        FileNotFoundInDatastoreError
+            If a dataset has no file here.
+        FileExistsError
+            If the zip exists and ``overwrite`` is false.
+        """
+        from .transfers import retrieve_artifacts_zip
+
+        return ButlerURI(retrieve_artifacts_zip(self, list(refs), os.fspath(destination), overwrite=overwrite))
+
     def transfer_from(self, source_butler: Butler, source_refs: Iterable[DatasetRef], transfer: str = "auto",
                       skip_missing: bool = True, register_dataset_types: bool = False,
                       transfer_dimensions: bool = False, dry_run: bool = False) -> list[DatasetRef]:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-__all__ = ["transfer_between_butlers", "transfer_dimension_records"]
+__all__ = ["ZIP_INDEX_NAME", "retrieve_artifacts_zip", "transfer_between_butlers",
+           "transfer_dimension_records"]
 
-from typing import TYPE_CHECKING
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+import uuid
+import zipfile
+from typing import TYPE_CHECKING, Any
 
 from .dataset_ref import DatasetRef
-from .errors import ConflictingDefinitionError, MissingDatasetTypeError
+from .errors import ConflictingDefinitionError, FileNotFoundInDatastoreError, MissingDatasetTypeError
 
 if TYPE_CHECKING:
     from .butler import Butler
@@ -95,3 +103,91 @@ def _check_dimension_records(target: Butler, refs: list[DatasetRef]) -> None:
                 f"The target repository has no {name} record for {described}{more}; pass "
                 "transfer_dimensions=True to copy the dimension records from the source repository, "
                 "or insert them first.")
+
+
+# Zip archives of datasets --------------------------------------------------------------
+
+ZIP_INDEX_NAME = "_butler_zip_index.json"
+"""The member of a zip written by `retrieve_artifacts_zip` that describes its datasets (LSST's name)."""
+
+# uuid5(NAMESPACE_DNS, "lsst.org"), as for dataset IDs: LSST names its zips the same way.
+_ZIP_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "lsst.org")
+
+
+def _member_name(recorded: str) -> str:
+    """The name inside the zip of a recorded path (``s3://b/k`` and ``/abs/k`` lose their root)."""
+    if "://" in recorded:
+        recorded = recorded.split("://", 1)[1]
+    return posixpath.normpath(recorded).lstrip("/")
+
+
+def retrieve_artifacts_zip(butler: Butler, refs: list[DatasetRef], destination: str, *,
+                           overwrite: bool) -> str:
+    """Implement `Butler.retrieve_artifacts_zip`: one zip of the datasets' files plus an index.
+
+    Members keep their paths inside the datastore; ``_butler_zip_index.json``
+    lists every dataset (ID, dataset type, RUN, full data ID, its members) and
+    every member (its datasets and the datastore record needed to read it).
+    The zip's name is a UUID5 of its member names, so the same datasets give
+    the same name.
+    """
+    from .datastore.location import split_url
+
+    unique = list({ref.id: ref for ref in refs}.values())
+    if not unique:
+        raise ValueError("Requested Zip file with no contents.")
+    datastore = butler.datastore
+    records = datastore.records.get_many(ref.id for ref in unique)
+    missing = [ref for ref in unique if ref.id not in records]
+    if missing:
+        raise FileNotFoundInDatastoreError(
+            f"{len(missing)} of the {len(unique)} datasets have no file in {datastore.name} "
+            f"(e.g. {missing[0]}); leave them out of the zip.")
+    members: dict[str, dict[str, Any]] = {}
+    sources: dict[str, str] = {}
+    described = []
+    for ref in unique:
+        names = []
+        for info in records[ref.id]:
+            name = _member_name(info.path)
+            if name == ZIP_INDEX_NAME:
+                raise ValueError(f"A datastore file is named {ZIP_INDEX_NAME}, which the zip index needs.")
+            if name not in members:
+                record = info.to_simple()
+                del record["dataset_id"]
+                members[name] = {"ids": [], "info": record}
+                sources[name] = info.path
+            members[name]["ids"].append(str(ref.id))
+            names.append(name)
+        described.append({**ref.to_simple(), "paths": names})
+    index = {"index_version": "skybutler-V1", "refs": described, "artifact_map": members}
+    zip_name = f"{uuid.uuid5(_ZIP_NAMESPACE, ','.join(sorted(members)))}.zip"
+    dest_fs, dest_root = split_url(os.fspath(destination))
+    target = f"{dest_root.rstrip('/')}/{zip_name}"
+    exists = os.path.exists(target) if dest_fs is None else dest_fs.exists(target)
+    if exists and not overwrite:
+        raise FileExistsError(
+            f"Zip file {target} already exists; pass overwrite=True (--clobber) to replace it.")
+    if dest_fs is None:
+        os.makedirs(dest_root, exist_ok=True)
+    staging_dir = dest_root if dest_fs is None else None
+    handle, staging = tempfile.mkstemp(suffix=".zip.tmp", dir=staging_dir)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(staging, "w") as archive:
+            archive.writestr(ZIP_INDEX_NAME, json.dumps(index, indent=1), compress_type=zipfile.ZIP_DEFLATED)
+            for name in sorted(members):
+                src_fs, source = datastore.root.resolve(sources[name])
+                if src_fs is None:
+                    archive.write(source, name)
+                else:
+                    with src_fs.open(source, "rb") as stream, archive.open(name, "w") as member:
+                        shutil.copyfileobj(stream, member, 1 << 20)
+        if dest_fs is None:
+            os.replace(staging, target)
+        else:
+            dest_fs.put_file(staging, target)
+    finally:
+        if os.path.exists(staging):
+            os.remove(staging)
+    return target if dest_fs is None else dest_fs.unstrip_protocol(target)

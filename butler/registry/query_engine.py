@@ -110,7 +110,11 @@ class QueryBuilder:
         if not selects:
             selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
                            .where(sa.false()))
-        source = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+        if len(selects) == 1:
+            source = selects[0]
+        else:
+            candidates = sa.union_all(*selects).subquery("candidates")
+            source = sa.select(*candidates.c)
         if find_first and len(searched) > 1:
             rank = sa.case({c.key: i for i, c in enumerate(searched)}, value=source.selected_columns.collection_id)
             inner = source.add_columns(

@@ -224,6 +224,14 @@ class TestLookup:
         refs = calib.queryDatasets("bias", collections="calib", findFirst=True)
         assert sorted(r.id for r in refs) == sorted(r.id for r in b1)
 
+    def test_a_find_first_query_through_a_calibration_collection_and_a_run_takes_the_first(self, calib, b1, b2):
+        calib.certify("calib", b1[:1], span("2024-01-01", "2024-02-01"))
+        first_calib = calib.queryDatasets("bias", collections=["calib", "b2"], findFirst=True)
+        assert {r.dataId["detector"]: r.run for r in first_calib} == {0: "b1"} | {
+            r.dataId["detector"]: "b2" for r in b2 if r.dataId["detector"] != 0}
+        first_run = calib.queryDatasets("bias", collections=["b2", "calib"], findFirst=True)
+        assert sorted(r.id for r in first_run) == sorted(r.id for r in b2)
+
     def test_a_find_first_query_is_invalid_where_a_data_id_has_several_calibrations(self, calib, b1, b2):
         calib.certify("calib", b1[:1], span("2024-01-01", "2024-02-01"))
         calib.certify("calib", b2, span("2024-02-01", None))
