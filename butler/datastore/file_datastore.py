@@ -95,8 +95,8 @@ class FileDatastore:
     def __init__(
         self,
         root: str | os.PathLike[str],
-        db: Database,
-        tables: StaticTables,
+        db: Database | None,
+        tables: StaticTables | None,
         *,
         config: Mapping[str, Any] | None = None,
         storage_options: Mapping[str, Any] | None = None,
@@ -109,7 +109,9 @@ class FileDatastore:
         self.root = DatastoreRoot(root, storage_options)
         self.name = f"FileDatastore@{self.root.url}"
         self.db = db
-        self.records = FileRecordStore(db, tables)
+        # Without a database (a worker's quantum-backed butler) files are written and read
+        # with records the caller keeps; see `write_unrecorded` and ``get(records=...)``.
+        self.records = FileRecordStore(db, tables) if db is not None and tables is not None else None
         self.templates = FileTemplates(self.config.get("templates") or {}, universe=universe)
         self.formatters = FormatterCache(self.config.get("formatters") or {}, formatter_factory)
         self.use_checksum = bool(self.config.get("checksum", False))
@@ -194,6 +196,11 @@ class FileDatastore:
 
     def _check_occupied(self, relative: str, ref: DatasetRef) -> None:
         """Refuse to overwrite a file that a record refers to; allow orphans."""
+        if self.records is None:
+            # No records to consult: the quantum graph fixed this output's path and ID, and
+            # the file is a leftover of an earlier, unregistered attempt.
+            _LOG.debug("Overwriting %s (no datastore records to consult).", relative)
+            return
         owners = self.records.datasets_at(relative)
         if ref.id in owners:
             raise ConflictingDefinitionError(f"Datastore already contains dataset: {ref}")
@@ -245,6 +252,16 @@ class FileDatastore:
                               [info.dataset_id for info in infos])
             self.records.insert(infos, what=f"{len(infos)} datasets")
         return infos
+
+    def write_unrecorded(self, obj: Any, ref: DatasetRef) -> StoredFileInfo:
+        """Write a dataset's file and return its record without storing the record.
+
+        The caller registers the dataset and inserts the record later (see
+        `butler.quantum_backed.QuantumBackedButler`); a failure removes the
+        file.
+        """
+        with self.transaction() as txn:
+            return self._write(obj, ref, txn)
 
     def _write(self, obj: Any, ref: DatasetRef, txn: DatastoreTransaction) -> StoredFileInfo:
         if ref.datasetType.isComponent():
