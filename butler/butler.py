@@ -887,6 +887,36 @@ class Butler(ButlerQueries):
         data_ids = [r.dataId if isinstance(r, DatasetRef) else r for r in source_refs]
         transfer_dimension_records(self, source_butler, data_ids)
 
+    @contextlib.contextmanager
+    def export(self, *, directory: str | None = None, filename: str | None = None, format: str | None = "yaml",
+               transfer: str | None = None) -> Iterator[Any]:
+        """Export datasets, collections and records to LSST's YAML export format (see docs/exchange.md).
+
+        Yields a `~butler.exchange.RepoExportContext` (``saveDatasets``,
+        ``saveDataIds``, ``saveCollection``, ``saveDimensionData``); the file
+        (``directory/filename``, default ``export.yaml``) is written when the
+        block ends without error.  With ``transfer`` the files are copied (or
+        linked) into ``directory``.
+        """
+        from .exchange import export_context
+
+        with export_context(self, directory=directory, filename=filename, format=format,
+                            transfer=transfer) as context:
+            yield context
+
+    def import_(self, *, directory: Any = None, filename: Any = None, format: str | None = "yaml",
+                transfer: str | None = None, skip_dimensions: set | None = None, record_validation_info: bool = True,
+                without_datastore: bool = False) -> Any:
+        """Import an export file (LSST's or ours, universe versions 0-8), all or nothing (see docs/exchange.md).
+
+        Returns a `~butler.exchange.ImportSummary` (LSST returns `None`).
+        """
+        from .exchange import import_file
+
+        return import_file(self, directory=directory, filename=filename, format=format, transfer=transfer,
+                           skip_dimensions=skip_dimensions, record_validation_info=record_validation_info,
+                           without_datastore=without_datastore)
+
     def emptyTrash(self) -> None:
         """Delete the files of datasets removed from the registry."""
         self.datastore.emptyTrash()
