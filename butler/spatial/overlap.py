@@ -79,9 +79,21 @@ def _circle_overlaps(circle: Circle, other: Region) -> bool:
     return bool(other.overlaps_circles(centers, np.array([circle.radius_radians]))[0])
 
 
+# Polygons are closed sets, as in sphgeom (whose predicates are exact): two polygons that
+# share an edge or a vertex overlap. A vertex lying on the other polygon's edge computes
+# to within rounding of it, so containment of vertices allows that much.
+_BOUNDARY_TOLERANCE = 1e-14
+
+
+def _contains_closed(polygon: ConvexPolygon, vectors: np.ndarray) -> np.ndarray:
+    normals = polygon.edge_normals
+    scale = np.linalg.norm(normals, axis=-1) * np.linalg.norm(vectors, axis=-1)[:, np.newaxis]
+    return np.all(vectors @ normals.T >= -_BOUNDARY_TOLERANCE * scale, axis=-1)
+
+
 def _polygons_overlap(a: ConvexPolygon, b: ConvexPolygon) -> bool:
     va, vb = a.vertices, b.vertices
-    if a.contains_vectors(vb).any() or b.contains_vectors(va).any():
+    if _contains_closed(a, vb).any() or _contains_closed(b, va).any():
         return True
     return arcs_cross(va, np.roll(va, -1, axis=0), vb, np.roll(vb, -1, axis=0))
 

@@ -192,3 +192,15 @@ def test_ivoa_pos() -> None:
     for bad in ("", "ELLIPSE 1 2 3", "CIRCLE 1 2", "POLYGON 1 2 3 4", "CIRCLE a b c"):
         with pytest.raises(ValueError):
             region_from_ivoa_pos(bad)
+
+
+def test_polygons_sharing_an_edge_or_a_vertex_overlap_as_in_sphgeom():
+    from butler.spatial import ConvexPolygon
+
+    right = ConvexPolygon.from_radec([150, 150.5, 150.5, 150], [1.5, 1.5, 2, 2])
+    left = ConvexPolygon.from_radec([149, 150, 150, 149], [1, 1, 2, 2])
+    corner = ConvexPolygon.from_radec([150, 151, 151, 150], [2, 2, 3, 3])
+    apart = ConvexPolygon.from_radec([150.001, 150.5, 150.5, 150.001], [1.5, 1.5, 2, 2])
+    assert right.overlaps(left) and left.overlaps(right)
+    assert left.overlaps(corner) and corner.overlaps(left)
+    assert not apart.overlaps(left)
