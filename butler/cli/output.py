@@ -115,8 +115,9 @@ def _terminal_width(out: IO[str]) -> int:
     return 80
 
 
-def _fit_widths(widths: list[int], minimums: list[int], available: int, fixed: Sequence[bool]) -> list[int]:
-    """Column widths that fit ``available`` characters (with two-space gaps), or the natural ones.
+def _fit_widths(widths: list[int], minimums: list[int], available: int, fixed: Sequence[bool]
+                ) -> list[int] | None:
+    """Column widths that fit ``available`` characters (with two-space gaps), or `None`.
 
     Narrow columns keep their width; the columns wider than a fair share of
     what is left split it ("water filling"), never below their minimum (the
@@ -126,7 +127,7 @@ def _fit_widths(widths: list[int], minimums: list[int], available: int, fixed: S
     """
     room = available - 2 * (len(widths) - 1) - sum(w for w, f in zip(widths, fixed) if f)
     if sum(m for m, f in zip(minimums, fixed) if not f) > room:
-        return list(widths)
+        return None
     result = list(widths)
     pending = sorted((i for i in range(len(widths)) if not fixed[i]), key=widths.__getitem__)
     while pending:
@@ -171,6 +172,9 @@ def _write_text(tables: Iterator[ResultTable], out: IO[str]) -> int:
         natural = [max([len(c)] + [len(r[i]) for r in head]) for i, c in enumerate(columns)]
         minimums = [min(n, max(len(c), _MIN_WIDTH)) for n, c in zip(natural, columns)]
         widths = _fit_widths(natural, minimums, _terminal_width(out), [c in table.keep_whole for c in columns])
+        if widths is None:
+            count += _write_expanded(table, columns, head, rows, out)
+            continue
         numeric = [all(_looks_numeric(r[i]) for r in head) for i in range(len(widths))]
 
         def line(cells: Sequence[str]) -> str:
@@ -190,6 +194,22 @@ def _write_text(tables: Iterator[ResultTable], out: IO[str]) -> int:
         for row in rows:
             out.write(line([format_cell(v) for v in row]))
             count += 1
+    return count
+
+
+def _write_expanded(table: ResultTable, columns: list[str], head: list[list[str]],
+                    rest: Iterator[Sequence[Any]], out: IO[str]) -> int:
+    """Rows too wide for the terminal, one ``field  value`` block each (as psql's expanded mode)."""
+    if table.title:
+        out.write(table.title + "\n")
+    label_width = max(len(c) for c in columns)
+    shown = [table.columns.index(c) for c in columns]
+    count = 0
+    for cells in itertools.chain(head, ([format_cell(row[i]) for i in shown] for row in rest)):
+        count += 1
+        out.write(f"-[ {count} ]" + "-" * max(0, label_width - len(str(count)) - 3) + "\n")
+        for name, cell in zip(columns, cells):
+            out.write(f"{name.ljust(label_width)}  {cell}".rstrip() + "\n")
     return count
 
 

@@ -80,3 +80,13 @@ def test_ecsv_reads_back_with_astropy_and_typed_columns():
     assert list(table["run"]) == ["run 1", "r2"]
     assert table["note"][1] == "x y"
     assert table["t"].dtype.kind == "f" and table["seq"].dtype.kind == "i" and table["seq"].mask[0]
+
+
+def test_rows_too_wide_for_any_table_are_printed_as_field_value_blocks():
+    columns = [f"a_rather_long_field_name_{i}" for i in range(6)]
+    text = render(ResultTable(columns, [tuple(range(6)), tuple(range(6, 12))], title="visit"), "table")
+    lines = text.splitlines()
+    assert lines[0] == "visit"
+    assert lines[1].startswith("-[ 1 ]") and lines[8].startswith("-[ 2 ]")
+    assert lines[2] == "a_rather_long_field_name_0  0"
+    assert lines[14] == "a_rather_long_field_name_5  11"
