@@ -239,12 +239,12 @@ def query_datasets(repo: str, glob: tuple[str, ...], collections: tuple[str, ...
 
 def _dataset_table(butler: Any, dataset_type: Any, refs: Iterable[Any], show_uri: bool) -> ResultTable:
     dimensions = list(dataset_type.dimensions.required)
-    columns = ["type", "run", "id", *dimensions] + (["URI"] if show_uri else [])
+    columns = ["run", "id", *dimensions] + (["URI"] if show_uri else [])
 
     def rows() -> Iterator[list[Any]]:
         for ref in refs:
             values = [ref.dataId[d] for d in dimensions]
-            row = [ref.datasetType.name, ref.run, ref.id, *values]
+            row = [ref.run, ref.id, *values]
             if show_uri:
                 uris = butler.getURIs(ref)
                 paths = ([str(uris.primaryURI)] if uris.primaryURI else []) + \
@@ -253,7 +253,9 @@ def _dataset_table(butler: Any, dataset_type: Any, refs: Iterable[Any], show_uri
             yield row
 
     dtypes = {d: "int64" for d in dimensions if dataset_type.dimensions.universe[d].primary_key.pytype is int}
-    return ResultTable(columns, rows(), title=dataset_type.name, dtypes=dtypes, keep_whole=frozenset({"id"}))
+    # The type is the table's title; machine formats get it as a "type" column.
+    return ResultTable(columns, rows(), title=dataset_type.name, title_column="type", dtypes=dtypes,
+                       keep_whole=frozenset({"id"}))
 
 
 # query-data-ids / query-dimension-records -------------------------------------------------------------

@@ -82,8 +82,9 @@ def test_query_datasets_table_prints_one_titled_table_per_type_with_whole_ids(in
     text = lines(result)
     assert "bias" in text and "summary" in text
     assert all(len(line) <= 80 for line in text)
-    ids = [line.split()[2] for line in text if line.startswith(("bias ", "summary "))]
+    ids = [line.split()[1] for line in text if line.startswith(("calib/bias ", "run1 "))]
     assert len(ids) == 4 + 4 and all(len(i) == 36 for i in ids)
+    assert text[text.index("bias") + 1].split()[:2] == ["run", "id"]  # the type is the title
 
 
 def test_query_datasets_show_uri_gives_existing_files(invoke, repo):
