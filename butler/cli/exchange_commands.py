@@ -21,7 +21,7 @@ from .options import (
     transfer_option,
     where_option,
 )
-from .output import ResultTable, write_table
+from .output import ResultTable, count_of, write_table
 
 if TYPE_CHECKING:
     from ..butler import Butler
@@ -102,8 +102,9 @@ def butler_export(repo: str, filename: str, collections: tuple[str, ...], datase
                 empty_message="No datasets matched; only collections are exported.")
     written = filename if directory is None or os.path.isabs(filename) else os.path.join(directory, filename)
     files = f", {export.files_transferred} files into {directory}" if transfer else ""
-    click.echo(f"Exported {export.dataset_count} datasets, {len(export.collection_names)} collections and "
-               f"{export.record_count} dimension records to {written}{files}.")
+    click.echo(f"Exported {count_of(export.dataset_count, 'dataset')}, "
+               f"{count_of(len(export.collection_names), 'collection')} and "
+               f"{count_of(export.record_count, 'dimension record')} to {written}{files}.")
 
 
 @click.command("import", short_help="Import an export file (LSST's or ours) into a repository.")
@@ -146,8 +147,9 @@ def butler_import(repo: str, directory: str, transfer: str, export_file: str | N
                 empty_message="No dimension records in the export.")
     for note in summary.notes:
         click.echo(f"Converted: {note}")
-    click.echo(f"Imported {summary.datasets} new datasets ({summary.files} files), {summary.dataset_types} "
-               f"new dataset types and {summary.collections} new collections into {repo}.")
+    click.echo(f"Imported {count_of(summary.datasets, 'new dataset')} ({count_of(summary.files, 'file')}), "
+               f"{count_of(summary.dataset_types, 'new dataset type')} and "
+               f"{count_of(summary.collections, 'new collection')} into {repo}.")
 
 
 COMMANDS: list[click.Command] = [butler_export, butler_import]

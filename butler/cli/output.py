@@ -14,7 +14,7 @@ rows) to `write_table`; nothing here holds a whole result in memory:
 
 from __future__ import annotations
 
-__all__ = ["FORMATS", "ResultTable", "write_table", "format_cell"]
+__all__ = ["FORMATS", "ResultTable", "write_table", "format_cell", "count_of"]
 
 import csv
 import datetime
@@ -65,6 +65,11 @@ def format_cell(value: Any) -> str:
     if hasattr(value, "isot"):  # astropy Time
         return value.isot
     return str(value)
+
+
+def count_of(n: int, singular: str, plural: str | None = None) -> str:
+    """``"1 dataset"``, ``"3 datasets"``: a number with its noun in the right form."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _json_value(value: Any) -> Any:

@@ -16,7 +16,7 @@ import click
 
 from .interaction import confirm_removal
 from .options import confirm_option, open_butler, order_by_option, repo_argument, split_commas, where_option
-from .output import ResultTable, write_table
+from .output import ResultTable, count_of, write_table
 from .transfer_commands import DATASET_COLUMNS, KEEP_WHOLE, dataset_rows, find_datasets, has_glob
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ def remove_runs(repo: str, collections: tuple[str, ...], confirm: bool, force: b
             click.echo("The following RUN collections will be removed with all their datasets and files:")
             write_table(table, "table")
             click.echo(f"Datasets to remove: {type_summary}; total {total}.")
-            if not click.confirm(f"Remove these {len(runs)} RUN collections?", default=False):
+            if not click.confirm(f"Remove {'this RUN collection' if len(runs) == 1 else f'these {len(runs)} RUN collections'}?", default=False):
                 click.echo("Aborted.")
                 return
         butler.removeRuns([run.name for run in runs], unlink_from_chains=True)
@@ -298,7 +298,7 @@ def remove_runs(repo: str, collections: tuple[str, ...], confirm: bool, force: b
         click.echo("The following RUN collections were removed:")
         write_table(table, "table")
         click.echo(f"Datasets removed: {type_summary}.")
-    click.echo(f"Removed {len(runs)} RUN collections and {total} datasets.")
+    click.echo(f"Removed {count_of(len(runs), 'RUN collection')} and {count_of(total, 'dataset')}.")
 
 
 def _collection_contents(butler: Butler, info: CollectionInfo) -> str:
