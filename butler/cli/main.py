@@ -46,7 +46,10 @@ class _ButlerGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         self._load_plugins()
-        return super().get_command(ctx, name)
+        command = super().get_command(ctx, name)
+        if command is not None and not any(p.name == "options_file" for p in command.params):
+            command.params.append(_options_file_option())
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -58,6 +61,38 @@ class _ButlerGroup(click.Group):
             message = err.args[0] if isinstance(err, KeyError) and err.args else err
             click.echo(f"Error: {message}", err=True)
             sys.exit(1)
+
+
+def _load_options_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """``-@ FILE``: YAML ``{subcommand: {option: value}}`` giving the command's option defaults (LSST's)."""
+    if not value:
+        return
+    import yaml
+
+    try:
+        with open(value) as stream:
+            content = yaml.safe_load(stream) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise click.BadParameter(f"cannot read options file {value}: {err}") from None
+    if not isinstance(content, dict):
+        raise click.BadParameter(f"options file {value} must map subcommand names to their options.")
+    options = content.get(ctx.info_name) or {}
+    known = {p.name: p for p in ctx.command.params}
+    defaults = {}
+    for key, option_value in options.items():
+        name = str(key).lstrip("-").replace("-", "_")
+        if name not in known:
+            raise click.BadParameter(f"options file {value}: {ctx.info_name} has no option {key!r}.")
+        if getattr(known[name], "multiple", False) and not isinstance(option_value, (list, tuple)):
+            option_value = [option_value]
+        defaults[name] = option_value
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+
+
+def _options_file_option() -> click.Option:
+    return click.Option(["-@", "--options-file"], callback=_load_options_file, is_eager=True, expose_value=False,
+                        metavar="FILE", help="YAML file of option values for this command, as "
+                                             "{command-name: {option: value}} (LSST's -@).")
 
 
 _EXTRA_LEVELS = {"VERBOSE": 15, "TRACE": 5}

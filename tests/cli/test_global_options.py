@@ -43,3 +43,20 @@ def test_help_lists_every_builtin_verb(invoke):
     for verb in ("create", "migrate", "query-collections", "query-dataset-types", "query-datasets",
                  "query-data-ids", "query-dimension-records"):
         assert verb in text
+
+
+def test_options_file_gives_option_defaults_and_the_command_line_wins(invoke, repo, tmp_path):
+    options = tmp_path / "options.yaml"
+    options.write_text("query-datasets:\n  collections: chain\n  find-first: true\n  where: 'detector = 0'\n")
+    rows = json.loads(invoke("query-datasets", repo, "summary", "-@", options, "--format", "json").stdout)
+    assert sorted((r["run"], r["visit"]) for r in rows) == [("run1", 2), ("run1", 3), ("run1", 4), ("run2", 1)]
+    overridden = json.loads(invoke("query-datasets", repo, "summary", "--options-file", options, "--where",
+                                   "detector = 1 AND visit = 1", "--format", "json").stdout)
+    assert [(r["run"], r["detector"]) for r in overridden] == [("run2", 1)]
+
+
+def test_options_file_naming_an_unknown_option_is_a_usage_error(invoke, repo, tmp_path):
+    options = tmp_path / "options.yaml"
+    options.write_text("query-datasets:\n  colections: chain\n")
+    result = invoke("query-datasets", repo, "summary", "-@", options)
+    assert result.exit_code == 2 and "has no option 'colections'" in result.output
