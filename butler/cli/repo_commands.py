@@ -10,7 +10,7 @@ import click
 import yaml
 
 
-@click.command()
+@click.command(short_help="Create an empty repository.")
 @click.argument("repo")
 @click.option("--db", default=None, help="SQLAlchemy URL of the registry database "
               "(default: SQLite inside the repository; postgresql://... for a server).")
@@ -33,7 +33,7 @@ def create(repo: str, db: str | None, seed_config: str | None, dimension_config:
     click.echo(f"Created repository {repo}.")
 
 
-@click.group()
+@click.group(short_help="Show or change the registry schema revision.")
 def migrate() -> None:
     """Inspect and migrate a repository's registry schema."""
 
