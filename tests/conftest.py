@@ -9,11 +9,17 @@ with the reason -- except under ``CI=true``, where they fail instead.
 from __future__ import annotations
 
 import os
+import sys
 import socket
 import uuid
 from collections.abc import Iterator
 
 import pytest
+
+# Helper modules shared by tests (e.g. shared_data.py) import by bare name.
+_TESTS = os.path.dirname(os.path.abspath(__file__))
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 
 POSTGRES_URL = os.environ.get("BUTLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

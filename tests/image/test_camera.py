@@ -10,16 +10,7 @@ import yaml
 
 from pipetasks.image import FOCAL_PLANE, PIXELS, Box2I, Camera, DetectorType, Point2D, ReadoutCorner, archive
 from pipetasks.image.fits import read_camera, write_camera
-
-_SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _shared(relative: str) -> Path:
-    """A real reference file from ../shared/data; the test is skipped where that folder is absent."""
-    path = _SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared/data holds the real reference files)")
-    return path
+from shared_data import shared_path as _shared
 
 
 CAMERA_YAML = "megacam/camera.yaml"

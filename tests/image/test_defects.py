@@ -13,16 +13,7 @@ from pipetasks.image.defects import Defects
 from pipetasks.image.errors import ImageFormatError
 from pipetasks.image.geometry import Box2I, Extent2I, Point2I
 from pipetasks.image.masked_image import MaskedImageF
-
-_SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _shared(relative: str) -> Path:
-    """A real reference file from ../shared/data; the test is skipped where that folder is absent."""
-    path = _SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared/data holds the real reference files)")
-    return path
+from shared_data import shared_path as _shared
 
 
 MEGACAM_DEFECTS = "megacam/defects/megacam_defects_test.mask.0.40.00.ecsv"

@@ -33,16 +33,7 @@ from pipetasks.image import (
     makeSkyWcs,
 )
 from pipetasks.image.wcs import wcs_equal
-
-_SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _shared(relative: str) -> Path:
-    """A real reference file from ../shared/data; the test is skipped where that folder is absent."""
-    path = _SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared/data holds the real reference files)")
-    return path
+from shared_data import shared_path as _shared
 
 
 DATA_ID = {"instrument": "Cam", "detector": 1}

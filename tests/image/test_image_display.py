@@ -14,16 +14,7 @@ from astropy.table import Table  # noqa: E402
 
 from pipetasks.image import Box2I, ExposureF, GaussianPsf, ImageF, Mask, display  # noqa: E402
 from pipetasks.image.fits import read_image  # noqa: E402
-
-_SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _shared(relative: str) -> Path:
-    """A real reference file from ../shared/data; the test is skipped where that folder is absent."""
-    path = _SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared/data holds the real reference files)")
-    return path
+from shared_data import shared_path as _shared
 
 
 @pytest.fixture(autouse=True)

@@ -13,16 +13,7 @@ from astropy.wcs import WCS
 from pipetasks.image import Point2D, archive, makeCdMatrix, makeSkyWcs, pixelToSky, skyToPixel
 from pipetasks.image.fits import read_image, read_image_wcs, write_image
 from pipetasks.image.wcs import getPixelScale, wcs_equal, wcs_from_header, wcs_to_header, xy0_from_header
-
-_SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def _shared(relative: str) -> Path:
-    """A real reference file from ../shared/data; the test is skipped where that folder is absent."""
-    path = _SHARED_DATA / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent (../shared/data holds the real reference files)")
-    return path
+from shared_data import shared_path as _shared
 
 
 M13 = "real_frames/m13.fits"
