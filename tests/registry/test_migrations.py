@@ -78,3 +78,41 @@ def test_a_revision_newer_than_this_software_is_refused(registry, db_url, open_d
     with pytest.raises(IncompatibleSchemaError, match="ffff") as info:
         Registry.open(open_databases(db_url), "repo")
     assert "newer version" in str(info.value)
+
+
+def _dimension_keys_of_tags_tables(registry) -> dict[str, set[str]]:
+    inspector = sa.inspect(registry.db.engine)
+    tables = [t for t in inspector.get_table_names() if t.startswith("dataset_tags_")]
+    return {t: {k["referred_table"] for k in inspector.get_foreign_keys(t)} - {"dataset", "dataset_type",
+                                                                              "collection"}
+            for t in tables}
+
+
+def test_tags_tables_have_no_dimension_foreign_keys_and_still_refuse_unknown_data_ids(registry):
+    from butler import DataIdValueError, DatasetType
+
+    registry.insertDimensionData("instrument", {"name": "Cam", "detector_max": 2})
+    registry.insertDimensionData("detector", {"instrument": "Cam", "id": 0, "full_name": "d0"})
+    registry.registerDatasetType(DatasetType("x", ("instrument", "detector"), "StructuredDataDict",
+                                             universe=registry.dimensions))
+    registry.registerRun("r")
+    assert all(not keys for keys in _dimension_keys_of_tags_tables(registry).values())
+    with pytest.raises(DataIdValueError):
+        registry.insertDatasets("x", [{"instrument": "Cam", "detector": 1}], run="r")
+
+
+@pytest.mark.postgres
+def test_revision_0004_drops_and_downgrade_restores_dimension_keys_on_postgresql(registry, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the keys are only dropped on PostgreSQL")
+    from butler import DatasetType
+
+    registry.insertDimensionData("instrument", {"name": "Cam", "detector_max": 2})
+    registry.registerDatasetType(DatasetType("x", ("instrument", "detector"), "StructuredDataDict",
+                                             universe=registry.dimensions))
+    migrator = SchemaMigrator(registry.db)
+    migrator.downgrade("0003")
+    restored = _dimension_keys_of_tags_tables(registry)
+    assert restored and all(keys == {"instrument", "detector"} for keys in restored.values())
+    migrator.upgrade()
+    assert all(not keys for keys in _dimension_keys_of_tags_tables(registry).values())
