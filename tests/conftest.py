@@ -16,10 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 
-# Helper modules shared by tests (e.g. shared_data.py) import by bare name.
-_TESTS = os.path.dirname(os.path.abspath(__file__))
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
+# Helper modules shared by tests (tests/helpers/*.py) import by bare name. Only that folder goes on
+# sys.path: tests/ itself holds folders named like the packages (tests/butler) and would shadow them.
+_HELPERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpers")
+if _HELPERS not in sys.path:
+    sys.path.insert(0, _HELPERS)
 
 POSTGRES_URL = os.environ.get("BUTLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -1,7 +1,7 @@
 """Where the real reference files of ``../shared/data`` are (see its README), for tests that read them.
 
-Importable from any test module (``tests/`` is put on ``sys.path`` by
-``tests/conftest.py``): ``from shared_data import shared_path``.
+Importable from any test module (``tests/helpers`` is put on ``sys.path``
+by ``tests/conftest.py``): ``from shared_data import shared_path``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def shared_path(relative: str) -> Path:
