@@ -1,0 +1,1 @@
+"""The ``pipetask`` command: build pipelines and quantum graphs, run them, report on runs."""
