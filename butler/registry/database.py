@@ -107,6 +107,7 @@ class Database:
                               and writeable)
         self._connection: sa.Connection | None = None
         self._rows_since_analyze: dict[str, int] = {}
+        self._rows_at_analyze: dict[str, int] = {}
         self._depth = 0
         self._pid = os.getpid()
         self._rollback_callbacks: list[weakref.WeakMethod | Callable[[], None]] = []
@@ -284,21 +285,30 @@ class Database:
                 raise sa.exc.IntegrityError(command, None, err) from err
 
     _ANALYZE_AFTER_ROWS = 20_000
+    _ANALYZE_MIN_ROWS = 500
 
     def note_bulk_insert(self, tables: Sequence[sa.Table], rows: int) -> None:
-        """Refresh PostgreSQL's statistics of tables that have grown by many rows since the last refresh.
+        """Refresh PostgreSQL's statistics of tables that have grown a lot since the last refresh.
 
-        Without this the planner keeps believing a freshly filled tags table
-        holds a handful of rows and picks plans that are ~5x slower (measured
-        on 1M datasets). SQLite's planner relies on indexes and needs nothing.
+        A table is analyzed once it has grown by `_ANALYZE_AFTER_ROWS` rows,
+        or (after at least `_ANALYZE_MIN_ROWS` new rows) has doubled since
+        the last refresh here. Without this the planner keeps believing a
+        freshly filled table holds a handful of rows: on 1M datasets that made
+        a tags-table join ~5x slower, and a spatial query over freshly
+        inserted visit and overlap rows took 22-28 s instead of 30 ms whenever
+        autovacuum had not analyzed them yet. SQLite's planner relies on
+        indexes and needs nothing.
         """
         if self.is_sqlite or rows <= 0:
             return
         pending = self._rows_since_analyze
         for table in tables:
             pending[table.name] = pending.get(table.name, 0) + rows
-            if pending[table.name] >= self._ANALYZE_AFTER_ROWS:
+            grown = pending[table.name]
+            at_last = self._rows_at_analyze.get(table.name, 0)
+            if grown >= self._ANALYZE_AFTER_ROWS or (grown >= self._ANALYZE_MIN_ROWS and grown >= at_last):
                 self.execute(sa.text(f'ANALYZE "{table.name}"'))
+                self._rows_at_analyze[table.name] = at_last + grown
                 pending[table.name] = 0
 
     def ensure_table(self, table: sa.Table) -> None:

@@ -184,6 +184,10 @@ class DimensionRecordStorage:
             # Explain only once the savepoint is rolled back: PostgreSQL refuses
             # every statement in a transaction that has had an error.
             raise self._explain_conflict(element, records, err) from None
+        self._db.note_bulk_insert([table], len(records))
+        overlaps = self.overlap_table(element)
+        if overlaps is not None:
+            self._db.note_bulk_insert([overlaps], len(records))
         cache = self._cache.get(element.name)
         if cache is not None:
             for record in records:
