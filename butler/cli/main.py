@@ -11,20 +11,22 @@ __all__ = ["cli"]
 
 import importlib.metadata
 import logging
-import sys
-from typing import Any
 
 import click
 
 from ..errors import ButlerError
+from .logging_setup import OneLineErrors, configure_logging, global_options
 
-_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
-
-class _ButlerGroup(click.Group):
+class _ButlerGroup(OneLineErrors):
     """Loads plugin commands lazily and turns expected errors into one clear line."""
 
+    debug_loggers = ("butler",)
+
     _plugins_loaded = False
+
+    def expected_errors(self) -> tuple[type[BaseException], ...]:
+        return (ButlerError, FileExistsError, FileNotFoundError, ValueError, TypeError, KeyError)
 
     def _load_plugins(self) -> None:
         if self._plugins_loaded:
@@ -50,17 +52,6 @@ class _ButlerGroup(click.Group):
         if command is not None and not any(p.name == "options_file" for p in command.params):
             command.params.append(_options_file_option())
         return command
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (ButlerError, FileExistsError, FileNotFoundError, ValueError, TypeError, KeyError) as err:
-            if logging.getLogger().isEnabledFor(logging.DEBUG) or logging.getLogger("butler").isEnabledFor(
-                    logging.DEBUG):
-                raise
-            message = err.args[0] if isinstance(err, KeyError) and err.args else err
-            click.echo(f"Error: {message}", err=True)
-            sys.exit(1)
 
 
 def _load_options_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -95,47 +86,8 @@ def _options_file_option() -> click.Option:
                                              "{command-name: {option: value}} (LSST's -@).")
 
 
-_EXTRA_LEVELS = {"VERBOSE": 15, "TRACE": 5}
-
-
-def _parse_log_levels(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, int]:
-    """``--log-level LEVEL`` or ``--log-level COMPONENT=LEVEL`` (repeatable), as LSST's."""
-    levels: dict[str, int] = {}
-    for value in values:
-        component, _, level = value.rpartition("=")
-        name = level.upper()
-        number = _EXTRA_LEVELS.get(name, logging.getLevelName(name))
-        if not isinstance(number, int):
-            raise click.BadParameter(f"{level!r} is not a level; use one of {', '.join(_LOG_LEVELS)}, "
-                                     "VERBOSE or TRACE, optionally as COMPONENT=LEVEL.")
-        levels["" if component in ("", ".") else component] = number
-    return levels
-
-
-class _JsonLogFormatter(logging.Formatter):
-    def __init__(self, labels: dict[str, str]):
-        super().__init__()
-        self._labels = labels
-
-    def format(self, record: logging.LogRecord) -> str:
-        import json
-
-        return json.dumps({"time": record.created, "name": record.name, "level": record.levelname,
-                           "message": record.getMessage(), **self._labels})
-
-
 @click.group(cls=_ButlerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", multiple=True, callback=_parse_log_levels, metavar="[COMPONENT=]LEVEL ...",
-              help="Logging threshold (CRITICAL, ERROR, WARNING (default), INFO, VERBOSE, DEBUG, TRACE), for "
-                   "everything or for one logger (e.g. butler.registry=DEBUG). DEBUG also shows tracebacks "
-                   "of errors.")
-@click.option("--long-log", is_flag=True, help="Log messages with their time and logger name.")
-@click.option("--log-file", type=click.Path(dir_okay=False), multiple=True,
-              help="Also write the log to this file (appended; JSON records if the name ends in .json).")
-@click.option("--log-tty/--no-log-tty", default=True, show_default=True, help="Log to the terminal (stderr).")
-@click.option("--log-label", multiple=True, metavar="KEY=VALUE ...", help="Labels added to JSON log records.")
-@click.option("--progress/--no-progress", default=None,
-              help="Show progress bars (default: only when writing to a terminal).")
+@global_options(example_logger="butler.registry")
 @click.version_option(package_name="skybutler")
 @click.pass_context
 def cli(ctx: click.Context, log_level: dict[str, int], long_log: bool, log_file: tuple[str, ...],
@@ -145,26 +97,7 @@ def cli(ctx: click.Context, log_level: dict[str, int], long_log: bool, log_file:
     Run `butler COMMAND --help` for each command's options. Other packages add
     commands through the `butler.cli` entry point.
     """
-    for name, level in _EXTRA_LEVELS.items():
-        logging.addLevelName(level, name)
-    text_format = ("%(asctime)s %(levelname)s %(name)s: %(message)s" if long_log
-                   else "%(levelname)s %(name)s: %(message)s")
-    labels = dict(label.partition("=")[::2] for label in log_label)
-    handlers: list[logging.Handler] = []
-    if log_tty:
-        handlers.append(logging.StreamHandler())
-        handlers[-1].setFormatter(logging.Formatter(text_format))
-    for path in log_file:
-        handler = logging.FileHandler(path)
-        handler.setFormatter(_JsonLogFormatter(labels) if path.endswith(".json") else logging.Formatter(text_format))
-        handlers.append(handler)
-    logging.basicConfig(level=log_level.get("", logging.WARNING), handlers=handlers or [logging.NullHandler()],
-                        force=True)
-    for component, level in log_level.items():
-        if component:
-            logging.getLogger(component).setLevel(level)
-    ctx.ensure_object(dict)
-    ctx.obj["progress"] = sys.stderr.isatty() if progress is None else progress
+    configure_logging(ctx, log_level, long_log, log_file, log_tty, log_label, progress)
 
 
 _BUILTIN_COMMAND_MODULES = (
