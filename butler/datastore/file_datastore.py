@@ -387,7 +387,7 @@ class FileDatastore:
         fs, path = self.root.resolve(info.path)
         read_component = component if info.component is None else None
         try:
-            obj = formatter.read(fs, path, component=read_component, parameters=parameters)
+            obj = formatter.read(fs, path, component=read_component, parameters=parameters, data_id=ref.dataId)
         except FileNotFoundError as err:
             raise FileNotFoundInDatastoreError(
                 f"Could not retrieve dataset {ref}: file {self.root.url_of(info.path)} does not exist.") from err

@@ -122,6 +122,10 @@ class Formatter(abc.ABC):
     readable_components: ClassVar[frozenset[str]] = frozenset()
     """Components the formatter reads directly from the file."""
 
+    needs_data_id: ClassVar[bool] = False
+    """Whether `_read` and `_read_component` take a ``data_id`` keyword: set by formatters of
+    files that hold many datasets (a raw multi-extension FITS file holds one per detector)."""
+
     def __init__(self, storage_class: StorageClass, write_parameters: Mapping[str, Any] | None = None):
         self.storage_class = storage_class
         parameters = dict(write_parameters or {})
@@ -176,6 +180,7 @@ class Formatter(abc.ABC):
         *,
         component: str | None = None,
         parameters: Mapping[str, Any] | None = None,
+        data_id: Any = None,
     ) -> Any:
         """Read the whole object, or one component; apply parameters.
 
@@ -191,6 +196,9 @@ class Formatter(abc.ABC):
         parameters : `~collections.abc.Mapping`, optional
             Read parameters of the (parent) storage class.  They are applied
             to the parent before a component is taken from it.
+        data_id : `~butler.dimensions.DataCoordinate`, optional
+            The dataset's data ID; passed on to formatters that declare
+            `needs_data_id` (and required by them).
 
         Returns
         -------
@@ -209,6 +217,11 @@ class Formatter(abc.ABC):
             Raised if the file does not exist.
         """
         storage_class = self.storage_class
+        by_id: dict[str, Any] = {}
+        if self.needs_data_id:
+            if data_id is None:
+                raise ValueError(f"{type(self).__name__} reads one dataset of a multi-dataset file and needs its data ID")
+            by_id["data_id"] = data_id
         native: Mapping[str, Any] = {}
         others: dict[str, Any] = {}
         if parameters:
@@ -216,7 +229,7 @@ class Formatter(abc.ABC):
             native = {k: v for k, v in parameters.items() if k in self.supported_read_parameters}
             others = {k: v for k, v in parameters.items() if k not in self.supported_read_parameters}
         if component is None:
-            obj = self._read(fs, path, native)
+            obj = self._read(fs, path, native, **by_id)
             if others:
                 obj = storage_class.get_delegate().handleParameters(obj, others)
             return self._conform(obj, storage_class, path)
@@ -228,9 +241,9 @@ class Formatter(abc.ABC):
                 f"Storage class {storage_class.name} has no component {component!r}; valid: {valid}"
             )
         if not others and self.can_read_component(component):
-            obj = self._read_component(fs, path, component, native)
+            obj = self._read_component(fs, path, component, native, **by_id)
         else:
-            parent = self._read(fs, path, native)
+            parent = self._read(fs, path, native, **by_id)
             if others:
                 parent = storage_class.get_delegate().handleParameters(parent, others)
             obj = storage_class.get_delegate().getComponent(parent, component)

@@ -1,0 +1,1 @@
+"""Config overrides instruments apply to tasks: ``<instrument>/<task _DefaultName>.py``."""

@@ -1,0 +1,1 @@
+"""MegaPrime task config overrides (``<task _DefaultName>.py``), applied by `MegaPrime.applyConfigOverrides`."""
