@@ -35,10 +35,10 @@ class _ButlerGroup(OneLineErrors):
         for entry_point in importlib.metadata.entry_points(group="butler.cli"):
             try:
                 loaded = entry_point.load()
+                commands = loaded() if not isinstance(loaded, click.Command) and callable(loaded) else loaded
             except Exception as err:  # noqa: BLE001 - a broken plugin must not break the CLI
                 logging.getLogger(__name__).warning("Cannot load butler plugin %s: %s", entry_point.name, err)
                 continue
-            commands = loaded() if not isinstance(loaded, click.Command) and callable(loaded) else loaded
             for command in commands if isinstance(commands, (list, tuple)) else [commands]:
                 self.add_command(command)
 

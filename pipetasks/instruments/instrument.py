@@ -268,6 +268,11 @@ class Instrument(abc.ABC):
         """Dataset types `writeCuratedCalibrations` writes."""
         return frozenset({"camera"})
 
+    def getCuratedCalibrationEpochs(self) -> list[Any]:
+        """Curated calibrations other than the camera, as `~pipetasks.instruments.curated.CuratedCalibrationEpoch`
+        objects (dataset type, validity range and a loader); none by default."""
+        return []
+
     def writeCuratedCalibrations(self, butler: Butler, collection: str | None = None, labels: tuple[str, ...] = ()) -> list[Any]:
         """Write the camera and other curated calibrations and certify them.
 

@@ -7,13 +7,17 @@ bad-pixel boxes from ``data/megacam/defects`` (both converted from LSST's obs_cf
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from astropy.time import Time
 
 from ..image.camera import Camera
+from .curated import CuratedCalibrationEpoch
 from .filters import FilterDefinition, FilterDefinitionCollection
 from .instrument import Instrument
 from .megaprime_translator import MegaPrimeTranslator
-from .resources import load_megacam_camera
+from .resources import load_megacam_camera, megacam_file
 
 __all__ = ["MegaPrime", "MEGAPRIME_FILTERS"]
 
@@ -68,3 +72,39 @@ class MegaPrime(Instrument):
 
     def getCuratedCalibrationNames(self) -> frozenset[str]:
         return frozenset({"camera", "defects"})
+
+    def getCuratedCalibrationEpochs(self) -> list[CuratedCalibrationEpoch]:
+        """The curated calibrations other than the camera: the bad-pixel boxes of one epoch.
+
+        The boxes are Elixir's ``test.mask.0.40.00`` (``data/megacam/defects``).  No validity
+        start is recorded for that mask; it is certified from its release date, 2010-02-03 (UTC),
+        with an open end.
+        """
+        return [
+            CuratedCalibrationEpoch(
+                dataset_type="defects",
+                calib_date="20100203T000000Z",
+                valid_start=Time("2010-02-03T00:00:00", scale="utc"),
+                valid_end=None,
+                load=self._load_defects,
+            )
+        ]
+
+    def _load_defects(self) -> Sequence[tuple[Mapping[str, Any], Any]]:
+        """One `Defects` per detector, from the shipped box table."""
+        from astropy.table import Table
+
+        from ..image.defects import Defects
+
+        table = Table.read(megacam_file("defects/megacam_defects_test.mask.0.40.00.ecsv"))
+        result = []
+        for detector in self.getCamera():
+            defects = Defects.fromTable(table, detector=detector.getId())
+            defects.getMetadata().update({
+                "INSTRUME": self.getName(),
+                "DET_NAME": detector.getName(),
+                "DET_SER": detector.getSerial(),
+                "CALIBDATE": "2010-02-03T00:00:00",
+            })
+            result.append(({"detector": detector.getId()}, defects))
+        return result
