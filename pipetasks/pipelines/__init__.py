@@ -1,0 +1,1 @@
+"""Pipeline definitions shipped with the package (``importlib.resources`` files)."""

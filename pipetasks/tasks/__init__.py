@@ -1,0 +1,1 @@
+"""Science and quality-assessment PipelineTasks."""
