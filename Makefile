@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test,postgres,s3]"
 
 demo: install
-	$(BIN)/python -m butler.quickstart demo-repo
+	$(BIN)/python -m pipetasks.demo demo-repo --clobber
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q
