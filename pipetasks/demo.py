@@ -184,7 +184,7 @@ def run_demo(repo: Path, plan: DemoPlan | None = None, *, clobber: bool = True, 
 
     plan = plan or DemoPlan()
     console = console or Console()
-    repo = Path(repo)
+    repo = Path(repo).resolve()
     _prepare_repo(repo, clobber)
     raw_dir, calib_dir = repo / "simulated" / "raw", repo / "simulated" / "calib"
     raw_dir.mkdir(parents=True)

@@ -31,6 +31,14 @@ def test_small_demo_builds_a_complete_repository(tmp_path) -> None:
     assert len(patches) > 0
 
 
+@pytest.mark.slow
+def test_relative_repository_path(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    counts = run_demo("rel", DemoPlan(detectors=[22], science_exposures=1, processes=1),
+                      console=Console(file=open(tmp_path / "log.txt", "w")))
+    assert counts["masters"] == 3 and counts["repo"] == str(tmp_path / "rel")
+
+
 def test_refuses_to_overwrite_what_it_did_not_make(tmp_path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "precious.txt").write_text("keep me")
