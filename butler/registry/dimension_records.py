@@ -64,18 +64,19 @@ def region_overlap_rows(element: DimensionElement, keys: Sequence[tuple], region
         The common skypix pixelization.
     """
     names = [d.name for d in element.required]
-    rows: list[dict[str, Any]] = []
-    for key, region in zip(keys, regions):
-        if region is None:
-            continue
-        if not isinstance(region, spatial.Region):
-            region = spatial.decode(encode_region(region))  # type: ignore[arg-type]
-        base = dict(zip(names, key))
+    present = [i for i, region in enumerate(regions) if region is not None]
+    decoded = [regions[i] if isinstance(regions[i], spatial.Region)
+               else spatial.decode(encode_region(regions[i]))  # type: ignore[arg-type]
+               for i in present]
+    owners, indices = pixelization.envelope_pairs(decoded)
+    bases = []
+    for i in present:
+        base = dict(zip(names, keys[i]))
         base["skypix_system"] = pixelization.system
         base["skypix_level"] = pixelization.level
-        for begin, end in pixelization.envelope(region):
-            rows.extend({**base, "skypix_index": index} for index in range(begin, end))
-    return rows
+        bases.append(base)
+    return [{**bases[owner], "skypix_index": index}
+            for owner, index in zip(owners.tolist(), indices.tolist())]
 
 
 class DimensionRecordStorage:

@@ -6,6 +6,7 @@ __all__ = ["Pixelization", "pixelization_from_name"]
 
 import abc
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,19 @@ class Pixelization(abc.ABC):
     @abc.abstractmethod
     def envelope(self, region: Region) -> RangeSet:
         """Pixels that together cover ``region`` (a superset of those overlapping it)."""
+
+    def envelope_pairs(self, regions: Sequence[Region]) -> tuple[np.ndarray, np.ndarray]:
+        """The `envelope` of many regions at once, as ``(position in regions, pixel index)`` arrays.
+
+        Subclasses vectorize this for the regions they can; this default loops.
+        """
+        owners: list[int] = []
+        indices: list[int] = []
+        for position, region in enumerate(regions):
+            for begin, end in self.envelope(region):
+                owners.extend([position] * (end - begin))
+                indices.extend(range(begin, end))
+        return np.asarray(owners, dtype=np.int64), np.asarray(indices, dtype=np.int64)
 
     def universe(self) -> RangeSet:
         """Every valid index at this level."""
