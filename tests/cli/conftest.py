@@ -26,7 +26,6 @@ Content:
 
 from __future__ import annotations
 
-import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +33,10 @@ from pathlib import Path
 import astropy.time
 import pytest
 from astropy.time import TimeDelta
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from butler import Butler, CollectionType, DatasetType, Timespan
-from butler.cli.main import cli
+from cli_runner import make_invoker, restoring_logging
 
 INSTRUMENT = "Cam"
 T0 = astropy.time.Time("2024-01-01T00:00:00", scale="tai")
@@ -120,24 +119,10 @@ def pg_repo(postgres_url, tmp_path) -> str:
 @pytest.fixture
 def invoke() -> Callable[..., Result]:
     """Run ``butler ARGS`` through click's runner; unexpected exceptions fail the test loudly."""
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None) -> Result:
-        result = runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=True)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise AssertionError(f"butler {' '.join(map(str, args))} crashed:\n{result.output}") \
-                from result.exception
-        return result
-
-    return run
+    return make_invoker()
 
 
 @pytest.fixture(autouse=True)
 def restore_logging():
     """The CLI configures logging process-wide, as it should in its own process; undo it between tests."""
-    loggers = [logging.getLogger(), logging.getLogger("butler")]
-    saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
-    yield
-    for logger, level, handlers in saved:
-        logger.setLevel(level)
-        logger.handlers[:] = handlers
+    yield from restoring_logging()

@@ -18,7 +18,6 @@ plus a 64 x 64 window of all-distinct values, so that a misplaced or flipped rea
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -28,10 +27,10 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.time import Time, TimeDelta
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from butler import Butler
-from butler.cli.main import cli
+from cli_runner import make_invoker, restoring_logging
 from pipetasks.instruments import MegaPrime
 from pipetasks.instruments.focal_plane import Pointing, detector_wcs
 from pipetasks.instruments.resources import load_megacam_camera, megacam_file
@@ -241,24 +240,10 @@ def pg_butler(postgres_url, tmp_path) -> Iterator[Butler]:
 @pytest.fixture
 def invoke() -> Callable[..., Result]:
     """Run ``butler ARGS`` through click's runner; unexpected exceptions fail the test loudly."""
-    runner = CliRunner()
-
-    def run(*args: Any) -> Result:
-        result = runner.invoke(cli, [str(a) for a in args], catch_exceptions=True)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise AssertionError(f"butler {' '.join(map(str, args))} crashed:\n{result.output}") \
-                from result.exception
-        return result
-
-    return run
+    return make_invoker()
 
 
 @pytest.fixture(autouse=True)
 def restore_logging():
     """The CLI configures logging process-wide; undo it between tests."""
-    loggers = [logging.getLogger(), logging.getLogger("butler")]
-    saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
-    yield
-    for logger, level, handlers in saved:
-        logger.setLevel(level)
-        logger.handlers[:] = handlers
+    yield from restoring_logging()

@@ -9,15 +9,15 @@ tests/cli/conftest.py).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from butler import Butler
 from butler.cli.main import cli
+from cli_runner import make_invoker, restoring_logging
 from pipetasks.skymap import DiscreteSkyMap, DiscreteSkyMapConfig, RingsSkyMap, RingsSkyMapConfig
 
 DEMO_RA = [150.0, 152.0]
@@ -70,24 +70,10 @@ def invoke() -> Callable[..., Result]:
     for command in commands():  # as the butler.cli entry point would, even before it is installed
         if command.name not in cli.commands:
             cli.add_command(command)
-    runner = CliRunner()
-
-    def run(*args: str, input: str | None = None) -> Result:
-        result = runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=True)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise AssertionError(f"butler {' '.join(map(str, args))} crashed:\n{result.output}") \
-                from result.exception
-        return result
-
-    return run
+    return make_invoker()
 
 
 @pytest.fixture(autouse=True)
 def restore_logging():
     """The CLI configures logging process-wide; undo it between tests."""
-    loggers = [logging.getLogger(), logging.getLogger("butler")]
-    saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
-    yield
-    for logger, level, handlers in saved:
-        logger.setLevel(level)
-        logger.handlers[:] = handlers
+    yield from restoring_logging()
