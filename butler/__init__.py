@@ -23,7 +23,8 @@ from .errors import *  # noqa: F403 - the exception classes are part of the API
 from .errors import __all__ as _error_names
 from .file_dataset import FileDataset
 from .registry import Registry
-from .storage_class import StorageClass, StorageClassFactory
+from .storage_class import StorageClass
+from .storage_class_factory import StorageClassFactory
 from .timespan import Timespan
 
 __version__ = "0.1.0"

@@ -17,7 +17,7 @@ _NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*(\.[a-zA-Z_][a-zA-Z0-9_]*)*$")
 
 
 def _get_storage_class(name: str) -> StorageClass:
-    from .storage_class import get_storage_class_factory
+    from .storage_class_factory import get_storage_class_factory
 
     return get_storage_class_factory().getStorageClass(name)
 

@@ -75,7 +75,7 @@ def _search_path_defaults(search_paths: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _storage_classes_section() -> dict[str, Any]:
-    from ..storage_class import get_storage_class_factory
+    from ..storage_class_factory import get_storage_class_factory
 
     factory = get_storage_class_factory()
     formatters = factory.formatter_specs

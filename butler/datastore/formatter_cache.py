@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DatasetTypeNotSupportedError
 from ..formatters import Formatter, FormatterFactory, FormatterNotFoundError, get_formatter_factory
-from ..storage_class import StorageClass, normalize_extension
+from ..storage_class import StorageClass
+from ..storage_class_factory import normalize_extension
 
 if TYPE_CHECKING:
     from ..dataset_type import DatasetType

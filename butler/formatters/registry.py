@@ -10,13 +10,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..storage_class import (
-    StorageClass,
-    StorageClassFactory,
-    get_storage_class_factory,
-    import_dotted,
-    normalize_extension,
-)
+from ..storage_class import StorageClass, import_dotted
+from ..storage_class_factory import StorageClassFactory, get_storage_class_factory, normalize_extension
 from .base import Formatter
 from .errors import FormatterNotFoundError
 

@@ -21,14 +21,14 @@ __all__ = [
     "SkyMapFormatter", "ensure_registered", "skymap_from_dict", "skymap_to_dict", "storage_class_config",
 ]
 
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from butler.formatters.base import Formatter, read_bytes, write_bytes
-from butler.storage_class import get_storage_class_factory, import_dotted
+from butler.storage_class import import_dotted
+from butler.storage_class_factory import add_config_once
 
 if TYPE_CHECKING:
     import fsspec
@@ -107,16 +107,6 @@ def storage_class_config() -> dict[str, Any]:
     }
 
 
-_registered = False
-_lock = threading.Lock()
-
-
 def ensure_registered() -> None:
     """Add the ``SkyMap`` storage class to the process-wide registry (idempotent)."""
-    global _registered
-    if _registered:
-        return
-    with _lock:
-        if not _registered:
-            get_storage_class_factory().addFromConfig(storage_class_config())
-            _registered = True
+    add_config_once(__name__, storage_class_config)
