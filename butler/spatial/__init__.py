@@ -22,6 +22,7 @@ __all__ = [
     "RangeSet",
     "Region",
     "UnionRegion",
+    "are_convex_ccw",
     "decode",
     "decode_text",
     "pixelization_from_name",
@@ -38,7 +39,7 @@ from .healpix import HealpixPixelization
 from .htm import HtmPixelization
 from .ivoa import region_from_ivoa_pos
 from .pixelization import Pixelization, pixelization_from_name
-from .polygon import ConvexPolygon
+from .polygon import ConvexPolygon, are_convex_ccw
 from .ranges import RangeSet
 from .region import Region
 from .vectors import LonLat

@@ -7,7 +7,7 @@ __all__ = ["box_corner_vectors", "polygons_from_boxes"]
 import numpy as np
 from astropy.wcs import WCS
 
-from butler.spatial import ConvexPolygon
+from butler.spatial import ConvexPolygon, are_convex_ccw
 from butler.spatial.vectors import cross, lonlat_to_vectors
 
 from .wcs_factory import pixel_to_sky
@@ -51,14 +51,9 @@ def polygons_from_boxes(wcs: WCS, boxes: np.ndarray) -> list[ConvexPolygon]:
         the projection can map).
     """
     corners = box_corner_vectors(wcs, boxes)
-    following = np.roll(corners, -1, axis=1)
-    # Convex and counter-clockwise: every vertex on the inner side of every edge (checked for all
-    # boxes at once; ConvexPolygon's own per-polygon check costs ~100 µs, too much for a whole sky).
-    normals = cross(corners, following)
-    sides = np.einsum("nij,nkj->nik", corners, normals)
-    convex = np.all(sides >= -1e-15, axis=(1, 2)) & np.all(np.isfinite(corners), axis=(1, 2))
-    if not convex.all():
-        bad = int(np.flatnonzero(~convex)[0])
+    try:
+        return ConvexPolygon.from_vertex_arrays(corners)
+    except ValueError:
+        bad = int(np.flatnonzero(~are_convex_ccw(corners))[0])
         box = np.asarray(boxes).reshape(-1, 4)[bad].tolist()
-        raise ValueError(f"Pixel box {box} does not map to a convex sky polygon through this WCS.")
-    return [ConvexPolygon._from_vertices_unchecked(c) for c in corners]
+        raise ValueError(f"Pixel box {box} does not map to a convex sky polygon through this WCS.") from None

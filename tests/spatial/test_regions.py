@@ -13,6 +13,7 @@ from butler.spatial import (
     ConvexPolygon,
     LonLat,
     UnionRegion,
+    are_convex_ccw,
     decode,
     region_from_ivoa_pos,
 )
@@ -41,6 +42,27 @@ def test_polygon_rejects_bad_vertices() -> None:
     with pytest.raises(ValueError):
         ConvexPolygon.from_radec([0, 120, 240], [0, 0, 0])  # not within an open hemisphere
 
+
+
+def test_polygons_from_vertex_arrays_equal_those_made_one_at_a_time() -> None:
+    squares = [_square(10.0 * i, 5.0 * i - 20.0, 0.5 + 0.1 * i) for i in range(6)]
+    vertices = np.stack([square.vertices for square in squares])
+    assert are_convex_ccw(vertices).all()
+    batch = ConvexPolygon.from_vertex_arrays(vertices)
+    assert batch == squares
+    assert [p.encode() for p in batch] == [p.encode() for p in squares]
+
+
+def test_vertex_arrays_that_are_not_convex_and_counter_clockwise_are_refused_by_index() -> None:
+    good = _square(0.0, 0.0, 1.0).vertices
+    clockwise = good[::-1]
+    bowtie = good[[0, 2, 1, 3]]
+    with_nan = good.copy()
+    with_nan[1] = np.nan
+    vertices = np.stack([good, clockwise, bowtie, with_nan])
+    assert are_convex_ccw(vertices).tolist() == [True, False, False, False]
+    with pytest.raises(ValueError, match="Polygon 1 of 2"):
+        ConvexPolygon.from_vertex_arrays(vertices[:2])
 
 def test_circle_and_box_contain() -> None:
     circle = Circle.from_degrees(150.0, 2.0, 1.0)
