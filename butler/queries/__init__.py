@@ -16,10 +16,8 @@ _LAZY = {
         "TimeLiteral TupleNode UnaryOp UuidLiteral walk"
     ),
     "parser": "parse_time_literal parse_where",
-    "translate": (
-        "ColumnResolver ColumnType ExpressionTranslator ResolvedColumn SpatialColumnResolver "
-        "referenced_identifiers"
-    ),
+    "columns": "ColumnResolver ColumnType ResolvedColumn SpatialColumnResolver referenced_identifiers",
+    "translate": "ExpressionTranslator",
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names.split()}
 
@@ -34,6 +32,13 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .columns import (
+        ColumnResolver,
+        ColumnType,
+        ResolvedColumn,
+        SpatialColumnResolver,
+        referenced_identifiers,
+    )
     from .expression_tree import (
         BinaryOp,
         BindName,
@@ -60,14 +65,7 @@ if TYPE_CHECKING:
         walk,
     )
     from .parser import parse_time_literal, parse_where
-    from .translate import (
-        ColumnResolver,
-        ColumnType,
-        ExpressionTranslator,
-        ResolvedColumn,
-        SpatialColumnResolver,
-        referenced_identifiers,
-    )
+    from .translate import ExpressionTranslator
 
 __all__ = [
     "BinaryOp",

@@ -16,14 +16,7 @@ such integers.
 
 from __future__ import annotations
 
-__all__ = [
-    "ColumnResolver",
-    "ColumnType",
-    "ExpressionTranslator",
-    "ResolvedColumn",
-    "SpatialColumnResolver",
-    "referenced_identifiers",
-]
+__all__ = ["ExpressionTranslator"]
 
 import datetime
 import numbers
@@ -31,15 +24,14 @@ import operator
 import uuid
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any
 
 import astropy.time
 import sqlalchemy
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..timespan import NSEC_MAX, NSEC_MIN, Timespan, time_to_nsec
+from .columns import ColumnResolver, ResolvedColumn
 from .errors import InvalidQueryError, describe_location
 from .expression_tree import (
     BinaryOp,
@@ -59,120 +51,9 @@ from .expression_tree import (
     TupleNode,
     UnaryOp,
     UuidLiteral,
-    walk,
 )
+from .glob_match import GlobMatch
 from .parser import parse_where
-
-ColumnType = Literal["int", "float", "string", "bool", "timestamp", "timespan", "region", "uuid", "datetime"]
-"""Logical type of a resolved column.
-
-``timestamp`` is an integer of TAI nanoseconds since 1970-01-01T00:00:00 TAI;
-``timespan`` is a ``[begin, end)`` pair of such integers; ``datetime`` is a
-SQL date-time column holding UTC.
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedColumn:
-    """What an identifier in an expression stands for in SQL.
-
-    Parameters
-    ----------
-    column : `sqlalchemy.sql.ColumnElement` or `None`
-        The column expression; may be `None` for a timespan.
-    type : `ColumnType`
-        Logical type of the column.
-    timespan_begin, timespan_end : `sqlalchemy.sql.ColumnElement`, optional
-        Inclusive begin and exclusive end of a ``timespan``, in TAI
-        nanoseconds; required for, and only for, timespans.
-    """
-
-    column: ColumnElement[Any] | None
-    type: ColumnType
-    timespan_begin: ColumnElement[Any] | None = None
-    timespan_end: ColumnElement[Any] | None = None
-
-    def __post_init__(self) -> None:
-        if self.type == "timespan":
-            if self.timespan_begin is None or self.timespan_end is None:
-                raise ValueError("a timespan column needs timespan_begin and timespan_end")
-        elif self.column is None:
-            raise ValueError(f"a {self.type} column needs a column expression")
-
-
-class ColumnResolver(Protocol):
-    """Maps identifiers in an expression to SQL columns."""
-
-    def resolve_identifier(self, name: str, node: Node) -> ResolvedColumn:
-        """Return the column an identifier refers to.
-
-        Parameters
-        ----------
-        name : `str`
-            The identifier as written, e.g. ``"visit"`` or
-            ``"visit.timespan.begin"``.
-        node : `Node`
-            The identifier's node, for the position in error messages.
-
-        Returns
-        -------
-        column : `ResolvedColumn`
-            The column and its logical type.
-
-        Raises
-        ------
-        InvalidQueryError
-            Raised if the name is unknown or ambiguous.
-        """
-        ...
-
-
-@runtime_checkable
-class SpatialColumnResolver(ColumnResolver, Protocol):
-    """A resolver that can also turn ``region OVERLAPS <region>`` into SQL."""
-
-    def spatial_constraint(
-        self, column: ResolvedColumn, region: Node, bind: Mapping[str, Any]
-    ) -> ColumnElement[bool]:
-        """Return SQL that is true where ``column`` overlaps ``region``.
-
-        Parameters
-        ----------
-        column : `ResolvedColumn`
-            A column of type ``region``.
-        region : `Node`
-            A `SpatialNode` (``POINT(...)``, ``CIRCLE(...)``, ...), a
-            `BindName` bound to a region object, or an `Identifier` of
-            another region column.
-        bind : `~collections.abc.Mapping` [ `str`, `object` ]
-            Bind values, for `BindName` nodes in or as ``region``.
-
-        Returns
-        -------
-        clause : `sqlalchemy.sql.ColumnElement` [ `bool` ]
-            The constraint.
-        """
-        ...
-
-
-def referenced_identifiers(node: Node | None) -> set[str]:
-    """Return the names of all identifiers in a tree, without resolving them.
-
-    Parameters
-    ----------
-    node : `Node` or `None`
-        Root of a parsed expression (`None` for an empty one).
-
-    Returns
-    -------
-    names : `set` [ `str` ]
-        Identifier names as written, e.g. ``{"visit", "visit.timespan"}``;
-        bind parameters and function names are not included.
-    """
-    if node is None:
-        return set()
-    return {n.name for n in walk(node) if isinstance(n, Identifier)}
-
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -768,78 +649,3 @@ def _in_range(target: Any, node: RangeLiteral) -> Any:
     if stride > 1:
         clause = sqlalchemy.and_(clause, (target - start) % stride == 0)
     return clause
-
-
-_LIKE_ESCAPE = "/"
-
-
-def glob_to_like(pattern: str) -> str:
-    """Convert a GLOB pattern to a LIKE pattern escaped with ``/``.
-
-    Parameters
-    ----------
-    pattern : `str`
-        ``*`` matches any run of characters, ``?`` any one character, and
-        everything else matches itself.
-
-    Returns
-    -------
-    like : `str`
-        Equivalent pattern for ``LIKE ... ESCAPE '/'``.
-    """
-    out = []
-    for char in pattern:
-        if char == "*":
-            out.append("%")
-        elif char == "?":
-            out.append("_")
-        elif char in ("%", "_", _LIKE_ESCAPE):
-            out.append(_LIKE_ESCAPE + char)
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-class GlobMatch(ColumnElement[bool]):
-    """Case-sensitive whole-string match of ``expression`` against a GLOB pattern.
-
-    Renders as ``LIKE ... ESCAPE '/'`` (case-sensitive on PostgreSQL), but as
-    SQLite's native ``GLOB`` on SQLite, whose ``LIKE`` ignores ASCII case.
-
-    Parameters
-    ----------
-    expression : `sqlalchemy.sql.ColumnElement`
-        String-valued expression to test.
-    pattern : `str`
-        The GLOB pattern.
-    """
-
-    __visit_name__ = "butler_glob_match"
-    inherit_cache = True
-    type = sqlalchemy.Boolean()
-    # Render bare (not "... = 1") inside AND/OR on databases without booleans.
-    _is_implicitly_boolean = True
-    _traverse_internals: ClassVar = (
-        ("target", InternalTraversal.dp_clauseelement),
-        ("like_pattern", InternalTraversal.dp_clauseelement),
-        ("glob_pattern", InternalTraversal.dp_clauseelement),
-    )
-
-    def __init__(self, expression: ColumnElement[Any], pattern: str):
-        self.target = expression
-        self.like_pattern = sqlalchemy.literal(glob_to_like(pattern), sqlalchemy.String())
-        # In SQLite's GLOB only "[" needs escaping once * and ? are wildcards.
-        self.glob_pattern = sqlalchemy.literal(pattern.replace("[", "[[]"), sqlalchemy.String())
-
-
-@compiles(GlobMatch)
-def _compile_glob_as_like(element: GlobMatch, compiler: Any, **kw: Any) -> str:
-    # Parenthesised so that a NOT or AND around it cannot regroup it.
-    like = element.target.like(element.like_pattern, escape=_LIKE_ESCAPE)
-    return f"({compiler.process(like, **kw)})"
-
-
-@compiles(GlobMatch, "sqlite")
-def _compile_glob_sqlite(element: GlobMatch, compiler: Any, **kw: Any) -> str:
-    glob = element.target.op("GLOB", is_comparison=True)(element.glob_pattern)
-    return f"({compiler.process(glob, **kw)})"

@@ -26,9 +26,10 @@ from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, Dimension, DimensionElement, DimensionGroup, DimensionRecord
 from ..dimensions.elements import SkyPixDimension
 from ..errors import InvalidQueryError
+from ..queries.columns import ResolvedColumn, referenced_identifiers
 from ..queries.expression_tree import BindName, Identifier, Node
 from ..queries.parser import parse_where
-from ..queries.translate import ExpressionTranslator, ResolvedColumn, referenced_identifiers
+from ..queries.translate import ExpressionTranslator
 from .collections import CollectionRecord, _is_pattern
 from .dimension_records import DimensionRecordStorage
 from .spatial_queries import FixedRegionConstraint, SpatialRefiner, region_from_node, skypix_values_in_where
@@ -479,7 +480,7 @@ class QueryEngine:
         values.update(kwargs)
         for key, default in self.registry.defaults.dataId_values.items():
             values.setdefault(key, default)
-        values = self.registry.dimension_records.resolve_alternate_keys(values)
+        values = self.registry.data_id_expander.resolve_alternate_keys(values)
         universe = self.registry.dimensions
         unknown = [k for k in values if k not in universe]
         if unknown:

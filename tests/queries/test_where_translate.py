@@ -27,7 +27,7 @@ from butler.queries import (
     parse_where,
     referenced_identifiers,
 )
-from butler.queries.translate import glob_to_like
+from butler.queries.glob_match import glob_to_like
 from butler.timespan import Timespan, time_to_nsec
 
 T0 = Time("2024-01-01T00:00:00", scale="tai")
