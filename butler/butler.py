@@ -9,7 +9,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import fsspec
 import yaml
@@ -17,17 +17,16 @@ import yaml
 from .butler_collections import ButlerCollections
 from .butler_queries import ButlerQueries
 from .collection_type import CollectionType
+from .data_id_resolution import DataIdResolver, describe_data_id
 from .dataset_ref import DatasetRef
 from .dataset_type import DatasetType
 from .deferred import ButlerURI, DatasetExistence, DatasetRefURIs, DeferredDatasetHandle
-from .dimensions import DataCoordinate, Dimension, DimensionUniverse
+from .dimensions import DataCoordinate, DimensionUniverse
 from .errors import (
     CollectionTypeError,
     ConflictingDefinitionError,
     DataIdValueError,
     DatasetNotFoundError,
-    DimensionNameError,
-    DimensionValueError,
     FileNotFoundInDatastoreError,
     MissingDatasetTypeError,
     NoDefaultCollectionError,
@@ -36,9 +35,6 @@ from .errors import (
 from .file_dataset import FileDataset
 from .registry import Database, Registry, RegistryDefaults
 from .repo_config import CONFIG_FILE, RepoConfig, join_path
-
-if TYPE_CHECKING:
-    pass
 
 _UNSTORE_DEFAULT = object()  # removeRuns: "unstore not given"
 
@@ -103,8 +99,7 @@ class Butler(ButlerQueries):
         else:
             self._db = Database(self._config.registry_db, writeable=writeable)
             self._registry = Registry.open(self._db, self._config.root, defaults)
-        # Keys of data IDs that need no translation (see _split_data_id).
-        self._dimension_names = frozenset(d.name for d in self.dimensions.getStaticDimensions())
+        self._data_ids = DataIdResolver(self._registry)
         if kwargs:
             try:
                 self._check_default_data_id(kwargs)
@@ -387,10 +382,10 @@ class Butler(ButlerQueries):
             If a collection does not exist.
         """
         dataset_type = self._dataset_type_of(dataset_type)
-        data_id, kwargs, constraints = self._split_data_id(dataset_type, data_id, kwargs)
+        data_id, kwargs, constraints = self._data_ids.split_data_id(dataset_type, data_id, kwargs)
         try:
             if constraints:
-                data_id = self._resolve_record_constraints(data_id, constraints)
+                data_id = self._data_ids.resolve_record_constraints(data_id, constraints)
             ref = self._registry.findDataset(dataset_type, data_id, collections=collections, timespan=timespan,
                                              **kwargs)
         except DataIdValueError:
@@ -410,138 +405,27 @@ class Butler(ButlerQueries):
                 raise ValueError("Give either a DatasetRef or a dataset type with a data ID, not both.")
             return datasetRefOrType
         dataset_type = self._dataset_type_of(datasetRefOrType)
-        dataId, kwargs, constraints = self._split_data_id(dataset_type, dataId, kwargs)
+        dataId, kwargs, constraints = self._data_ids.split_data_id(dataset_type, dataId, kwargs)
         try:
             if constraints:
-                dataId = self._resolve_record_constraints(dataId, constraints)
+                dataId = self._data_ids.resolve_record_constraints(dataId, constraints)
             ref = self._registry.findDataset(dataset_type, dataId, collections=collections, timespan=timespan,
                                              **kwargs)
         except DataIdValueError as err:
+            described = describe_data_id(dataId, kwargs)
             raise DatasetNotFoundError(
-                f"Dataset {dataset_type.name} with data ID {_describe(dataId, kwargs)} could not be found: {err}"
+                f"Dataset {dataset_type.name} with data ID {described} could not be found: {err}"
             ) from None
         if ref is None:
             searched = collections if collections is not None else self._registry.defaults.collections
+            described = describe_data_id(dataId, kwargs)
             raise DatasetNotFoundError(
-                f"Dataset {dataset_type.name} with data ID {_describe(dataId, kwargs)} could not be found in "
+                f"Dataset {dataset_type.name} with data ID {described} could not be found in "
                 f"collections {tuple(searched) if not isinstance(searched, str) else (searched,)}."
             )
         if dataset_type.storageClass_name != ref.datasetType.storageClass_name and not dataset_type.isComponent():
             ref = ref.overrideStorageClass(dataset_type.storageClass)
         return ref
-
-    # Data IDs -----------------------------------------------------------------
-
-    def _split_data_id(self, dataset_type: DatasetType, data_id: Any, kwargs: Mapping[str, Any]
-                       ) -> tuple[Any, Mapping[str, Any], dict[str, dict[str, Any]]]:
-        """Separate dimension values from record fields that identify a dimension value.
-
-        As in LSST, a data ID may name a dimension value through fields of its
-        record: ``{"detector.full_name": "D2"}``, ``exposure.obs_id``, or bare
-        field names such as ``day_obs=..., seq_num=...`` for an exposure (a
-        bare name is looked for among the fields of the dataset type's
-        dimensions, and of every temporal dimension for a calibration).
-
-        Returns
-        -------
-        data_id, kwargs
-            The dimension values (unchanged objects when there was nothing to separate).
-        constraints : `dict` [`str`, `dict` [`str`, `typing.Any`]]
-            Record fields to match, by dimension name.
-
-        Raises
-        ------
-        DimensionValueError
-            If a key is neither a dimension nor a field of a relevant dimension record.
-        DimensionNameError
-            If an ``element.field`` key names no dimension or no field.
-        """
-        names = self._dimension_names
-        mapping = None if data_id is None or isinstance(data_id, DataCoordinate) else data_id
-        if all(k in names for k in kwargs) and (mapping is None or all(k in names for k in mapping)):
-            return data_id, kwargs, {}
-        values: dict[str, Any] = dict(data_id.mapping if isinstance(data_id, DataCoordinate) else (data_id or {}))
-        values.update(kwargs)
-        universe = self.dimensions
-        dimension_values: dict[str, Any] = {}
-        constraints: dict[str, dict[str, Any]] = {}
-        bare: dict[str, Any] = {}
-        for key, value in values.items():
-            if key in names:
-                dimension_values[key] = value
-            elif isinstance(key, str) and "." in key:
-                element_name, _, field = key.partition(".")
-                element = universe[element_name]
-                if not isinstance(element, Dimension):
-                    raise DimensionNameError(f"{key!r}: {element_name!r} is not a dimension.")
-                if field == element.primary_key.name:
-                    dimension_values[element.name] = value
-                elif field in _lookup_fields(element, searchable_only=False):
-                    constraints.setdefault(element.name, {})[field] = value
-                else:
-                    raise DimensionNameError(
-                        f"{key!r}: {element_name} records have no field {field!r}; "
-                        f"fields are {list(element.RecordClass.field_names)}.")
-            else:
-                bare[key] = value
-        if bare:
-            candidates = list(dataset_type.dimensions.names)
-            if dataset_type.isCalibration():
-                candidates += [d.name for d in universe.getStaticDimensions()
-                               if d.temporal and d.name not in candidates]
-            unknown = []
-            for key, value in bare.items():
-                owners = [n for n in candidates if key in _lookup_fields(universe[n])]
-                if len(owners) > 1:
-                    own = [n for n in owners if n in dataset_type.dimensions]
-                    owners = own or owners
-                if not owners:
-                    unknown.append(key)
-                elif len(owners) > 1:
-                    raise DimensionValueError(
-                        f"Data ID key {key!r} is a field of several dimensions ({', '.join(owners)}); "
-                        f"say which, e.g. {owners[0] + '.' + key!r}.")
-                else:
-                    constraints.setdefault(owners[0], {})[key] = value
-            if unknown:
-                raise DimensionValueError(
-                    f"Unrecognized keyword args given: {set(unknown)}: not dimensions, nor fields of the "
-                    f"dimensions of {dataset_type.name} ({', '.join(dataset_type.dimensions.names)}).")
-        return dimension_values, {}, constraints
-
-    def _resolve_record_constraints(self, values: Mapping[str, Any],
-                                    constraints: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        """Add the dimension values whose records match ``constraints`` (from `_split_data_id`).
-
-        Raises
-        ------
-        DataIdValueError
-            If no record, or more than one, matches.
-        """
-        import sqlalchemy as sa
-
-        values = dict(values)
-        universe = self.dimensions
-        storage = self._registry.dimension_records
-        for name in sorted(constraints, key=lambda n: universe[n].index):
-            element = universe[name]
-            fields = constraints[name]
-            table = storage.table(element)
-            conditions = [table.columns[f] == v for f, v in fields.items()]
-            for dim_name, column in element.RecordClass._dimension_fields:
-                if values.get(dim_name) is not None:
-                    conditions.append(table.columns[column] == values[dim_name])
-            rows = self._registry.db.fetch_all(sa.select(table).where(*conditions).limit(2))
-            known = {d: values[d] for d, _ in element.RecordClass._dimension_fields if values.get(d) is not None}
-            described = ", ".join(f"{f}={v!r}" for f, v in {**fields, **known}.items())
-            if not rows:
-                raise DataIdValueError(f"No {name} record has {described}.")
-            if len(rows) > 1:
-                raise DataIdValueError(f"More than one {name} record has {described}; give more of the data ID.")
-            row = rows[0]._mapping
-            for dim_name, column in element.RecordClass._dimension_fields[: len(element.required)]:
-                values[dim_name] = row[column]
-        return values
 
     # Put / get --------------------------------------------------------------
 
@@ -574,9 +458,7 @@ class Butler(ButlerQueries):
                     "No run given to put and no default run: pass run=... or make the Butler with run=.")
             dataset_type = self._dataset_type_of(datasetRefOrType)
             record = registry.dataset_types.find(dataset_type.name)
-            dataId, kwargs, constraints = self._split_data_id(dataset_type, dataId, kwargs)
-            if constraints:
-                dataId = self._resolve_record_constraints(dataId, constraints)
+            dataId, kwargs = self._data_ids.resolve(dataset_type, dataId, kwargs)
             data_id = registry.expandDataId(dataId, dimensions=dataset_type.dimensions, **kwargs)
             ref = DatasetRef(record.dataset_type, data_id, run, conform=False)
         run_record = registry.collections_manager.find(ref.run)
@@ -617,9 +499,7 @@ class Butler(ButlerQueries):
             ref = self.find_dataset(datasetRefOrType, dataId, collections=collections, **kwargs)
             if ref is None:
                 dataset_type = self._dataset_type_of(datasetRefOrType)
-                dataId, kwargs, constraints = self._split_data_id(dataset_type, dataId, kwargs)
-                if constraints:
-                    dataId = self._resolve_record_constraints(dataId, constraints)
+                dataId, kwargs = self._data_ids.resolve(dataset_type, dataId, kwargs)
                 data_id = self._registry.expandDataId(dataId, dimensions=dataset_type.dimensions, **kwargs)
                 ref = DatasetRef(dataset_type, data_id, run or self.run or "predicted", conform=False)
             return ref
@@ -728,7 +608,7 @@ class Butler(ButlerQueries):
         self._require_writeable()
         registry = self._registry
         refs = [ref for dataset in datasets for ref in dataset.refs]
-        data_ids = registry.dimension_records.expand_many(
+        data_ids = registry.data_id_expander.expand_many(
             [DataCoordinate.standardize(ref.dataId, dimensions=ref.datasetType.dimensions) for ref in refs])
         expanded = {ref.id: ref.expanded(data_id) for ref, data_id in zip(refs, data_ids)}
         for dataset in datasets:
@@ -928,26 +808,6 @@ def _refs_in_run(registry: Registry, run_record: Any) -> list[DatasetRef]:
     t = registry.tables
     ids = [row[0] for row in registry.db.fetch_all(sa.select(t.dataset.c.id).where(t.dataset.c.run_id == run_record.key))]
     return list(registry.datasets.get_refs(ids).values())
-
-
-def _lookup_fields(element: Any, *, searchable_only: bool = True) -> frozenset[str]:
-    """Fields of a dimension's records that may identify it in a data ID.
-
-    Bare keys (``seq_num``) may match metadata and alternate keys;
-    ``element.field`` keys may also name the dimensions a record holds
-    (``exposure.day_obs``).  Timespans and regions never identify a record.
-    """
-    specs = list(element.metadata) + list(element.alternate_keys)
-    names = {f.name for f in specs if f.type not in ("timespan", "region")}
-    if not searchable_only:
-        names.update(d for d, _ in element.RecordClass._dimension_fields)
-    return frozenset(names)
-
-
-def _describe(data_id: Any, kwargs: Mapping[str, Any]) -> str:
-    values = dict(data_id.mapping if isinstance(data_id, DataCoordinate) else (data_id or {}))
-    values.update(kwargs)
-    return "{" + ", ".join(f"{k}: {v!r}" for k, v in values.items()) + "}"
 
 
 def _load_mapping(value: Mapping[str, Any] | str | None) -> dict[str, Any]:
