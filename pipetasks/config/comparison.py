@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-__all__ = ("compare_configs", "compare_scalars", "comparison_name")
+__all__ = (
+    "all_equal",
+    "compare_config_entries",
+    "compare_configs",
+    "compare_keys",
+    "compare_scalars",
+    "comparison_name",
+)
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from .naming import join_name
 
 if TYPE_CHECKING:
     from .config import Config
@@ -17,6 +26,29 @@ Output = Callable[[str], Any] | None
 def comparison_name(name1: str, name2: str) -> str:
     """Name used in difference reports: one name, or ``"a / b"`` when they differ."""
     return name1 if name1 == name2 else f"{name1} / {name2}"
+
+
+def all_equal(results: Iterable[bool], shortcut: bool) -> bool:
+    """Whether every comparison in ``results`` succeeded.
+
+    ``results`` is consumed lazily, so with ``shortcut`` the comparisons after
+    the first difference are never made (nor reported).
+    """
+    equal = True
+    for result in results:
+        if not result and shortcut:
+            return False
+        equal = equal and result
+    return equal
+
+
+def compare_keys(name: str, d1: Mapping[Any, Any], d2: Mapping[Any, Any], output: Output = None) -> bool:
+    """Whether two mappings have the same keys; report a difference to ``output``."""
+    if set(d1) == set(d2):
+        return True
+    if output is not None:
+        output(f"Keys differ for {name}: {sorted(map(repr, d1))} != {sorted(map(repr, d2))}")
+    return False
 
 
 def _floats_close(v1: float, v2: float, rtol: float, atol: float) -> bool:
@@ -72,10 +104,31 @@ def compare_configs(
         if output is not None:
             output(f"Config types do not match for {name}: {type(c1).__name__} != {type(c2).__name__}")
         return False
-    equal = True
-    for field in c1._fields.values():
-        result = field._compare(c1, c2, shortcut=shortcut, rtol=rtol, atol=atol, output=output)
-        if not result and shortcut:
-            return False
-        equal = equal and result
-    return equal
+    return all_equal(
+        (
+            field._compare(c1, c2, shortcut=shortcut, rtol=rtol, atol=atol, output=output)
+            for field in c1._fields.values()
+        ),
+        shortcut,
+    )
+
+
+def compare_config_entries(
+    name: str,
+    keys: Iterable[Any],
+    configs1: Mapping[Any, Config],
+    configs2: Mapping[Any, Config],
+    shortcut: bool,
+    rtol: float,
+    atol: float,
+    output: Output,
+) -> bool:
+    """Compare ``configs1[key]`` with ``configs2[key]`` for every key, each named ``name[key]``."""
+    return all_equal(
+        (
+            compare_configs(join_name(name, None, key), configs1[key], configs2[key], shortcut=shortcut,
+                            rtol=rtol, atol=atol, output=output)
+            for key in keys
+        ),
+        shortcut,
+    )

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSet
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .callstack import StackFrame, caller_frame, capture_stack
-from .comparison import compare_configs, comparison_name
-from .config_field import copy_values
+from .comparison import compare_config_entries
 from .errors import FieldValidationError, UnexpectedProxyUsageError
-from .field import Field, write_doc
+from .field import write_doc
 from .naming import join_name, suggest_names, type_string
+from .subconfig_field import SubconfigField, copy_values
 
 if TYPE_CHECKING:
     from .config import Config
@@ -221,7 +221,7 @@ class ConfigInstanceDict(Mapping):
         )
 
 
-class ConfigChoiceField(Field):
+class ConfigChoiceField(SubconfigField):
     """A field offering several named configs, of which one (or several, with ``multi``) is selected.
 
     Parameters
@@ -265,15 +265,7 @@ class ConfigChoiceField(Field):
         if self.default is not None:
             choices._set_selection(self.default, at, "default")
 
-    def __set__(
-        self,
-        instance: Config,
-        value: Any,
-        at: tuple[StackFrame, ...] | None = None,
-        label: str = "assignment",
-    ) -> None:
-        self._refuse_if_frozen(instance)
-        at = capture_stack() if at is None else at
+    def _assign(self, instance: Config, value: Any, at: tuple[StackFrame, ...], label: str) -> None:
         choices: ConfigInstanceDict = instance._storage[self.name]
         if isinstance(value, ConfigInstanceDict):
             for key, config in value._dict.items():
@@ -292,13 +284,8 @@ class ConfigChoiceField(Field):
         for config in active if self.multi else [active]:
             config.validate()
 
-    def freeze(self, instance: Config) -> None:
-        self.__get__(instance).freeze()
-
-    def rename(self, instance: Config) -> None:
-        choices: ConfigInstanceDict = self.__get__(instance)
-        for key, config in choices._dict.items():
-            config._rename(choices._item_name(key))
+    def _subconfigs(self, instance: Config) -> dict[str, Config]:
+        return self.__get__(instance)._dict
 
     def save(self, outfile: TextIO, instance: Config, prefix: str, reference: Config | None) -> None:
         choices: ConfigInstanceDict = self.__get__(instance)
@@ -336,16 +323,11 @@ class ConfigChoiceField(Field):
     def _compare(self, instance1: Config, instance2: Config, shortcut: bool, rtol: float, atol: float,
                  output: Callable[[str], Any] | None) -> bool:
         c1, c2 = self.__get__(instance1), self.__get__(instance2)
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
+        name = self._compared_name(instance1, instance2)
         if c1._selected_names() != c2._selected_names():
             if output is not None:
                 output(f"Selection differs for {name}: {c1._selected_names()!r} != {c2._selected_names()!r}")
             return False
-        equal = True
-        for key in c1._selected_names():
-            same = compare_configs(join_name(name, None, key), c1[key], c2[key], shortcut=shortcut, rtol=rtol,
-                                   atol=atol, output=output)
-            if not same and shortcut:
-                return False
-            equal = equal and same
-        return equal
+        return compare_config_entries(
+            name, c1._selected_names(), c1, c2, shortcut=shortcut, rtol=rtol, atol=atol, output=output
+        )

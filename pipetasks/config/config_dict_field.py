@@ -7,13 +7,13 @@ __all__ = ("ConfigDict", "ConfigDictField")
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .callstack import StackFrame, caller_frame, capture_stack
-from .comparison import compare_configs, comparison_name
-from .config_field import copy_values
+from .callstack import caller_frame, capture_stack
+from .comparison import compare_config_entries, compare_keys
 from .dict_field import KEY_TYPES, Dict, DictField
 from .errors import FieldValidationError
 from .field import write_doc
 from .naming import join_name, type_string
+from .subconfig_field import SubconfigField, copy_values
 
 if TYPE_CHECKING:
     from .config import Config
@@ -45,20 +45,14 @@ class ConfigDict(Dict):
         copy_values(stored, value, capture_stack(), "assignment")
         return key, stored
 
-    def _record(self) -> None:
-        self._field._record(self._config, {k: v.toDict() for k, v in self._items.items()}, capture_stack(),
-                            "assignment")
+    def _snapshot(self) -> dict[Any, Any]:
+        return {key: config.toDict() for key, config in self._items.items()}
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return dict(self._items) == dict(other)
-        return NotImplemented
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (dict, (dict(self._items),))
+    def _copy_for(self, config: Config) -> ConfigDict:
+        return type(self)(config, self._field, {key: value.copy() for key, value in self._items.items()})
 
 
-class ConfigDictField(DictField):
+class ConfigDictField(SubconfigField, DictField):
     """A field holding a dict of sub-configs.
 
     Parameters
@@ -78,6 +72,9 @@ class ConfigDictField(DictField):
     deprecated : `str`, optional
         Why the field is going away.
     """
+
+    containerClass = ConfigDict
+    _expected_value = "a dict of configs"
 
     def __init__(
         self,
@@ -104,28 +101,6 @@ class ConfigDictField(DictField):
         self.itemCheck = itemCheck
         self._setup(doc, ConfigDict, default, None, optional, caller_frame(), deprecated)
 
-    def __set__(
-        self,
-        instance: Config,
-        value: Any,
-        at: tuple[StackFrame, ...] | None = None,
-        label: str = "assignment",
-    ) -> None:
-        self._refuse_if_frozen(instance)
-        if value is None:
-            stored = None
-        else:
-            if not isinstance(value, Mapping):
-                raise FieldValidationError(
-                    self, instance,
-                    f"value {value!r} has type {type_string(value)}; expected a dict of configs",
-                )
-            stored = ConfigDict(instance, self, {})
-            stored._items = dict(stored._checked(k, v) for k, v in value.items())
-        instance._storage[self.name] = stored
-        shown = None if stored is None else {k: v.toDict() for k, v in stored.items()}
-        self._record(instance, shown, at, label)
-
     def validate(self, instance: Config) -> None:
         value = self.__get__(instance)
         if value is None:
@@ -137,17 +112,9 @@ class ConfigDictField(DictField):
         if self.dictCheck is not None and not self.dictCheck(dict(value)):
             raise FieldValidationError(self, instance, "the dict is refused by the dict check")
 
-    def freeze(self, instance: Config) -> None:
+    def _subconfigs(self, instance: Config) -> Mapping[Any, Config]:
         value = self.__get__(instance)
-        if value is not None:
-            for config in value.values():
-                config.freeze()
-
-    def rename(self, instance: Config) -> None:
-        value = self.__get__(instance)
-        if value is not None:
-            for key, config in value.items():
-                config._rename(join_name(instance._name, self.name, key))
+        return {} if value is None else value
 
     def save(self, outfile: TextIO, instance: Config, prefix: str, reference: Config | None) -> None:
         value = self.__get__(instance)
@@ -162,39 +129,14 @@ class ConfigDictField(DictField):
             config._save(outfile, join_name(path, None, key), None)
         outfile.write("\n")
 
-    def toDict(self, instance: Config) -> dict[Any, Any] | None:
-        value = self.__get__(instance)
-        return None if value is None else {key: config.toDict() for key, config in value.items()}
-
-    def _copy_storage(self, old: Config, new: Config) -> Any:
-        value = old._storage[self.name]
-        if value is None:
-            return None
-        return ConfigDict(new, self, {key: config.copy() for key, config in value.items()})
-
-    def _collect_imports(self, instance: Config, imports: set[str]) -> None:
-        value = self.__get__(instance)
-        if value is not None:
-            for config in value.values():
-                imports |= config._collectImports()
-
     def _compare(self, instance1: Config, instance2: Config, shortcut: bool, rtol: float, atol: float,
                  output: Callable[[str], Any] | None) -> bool:
         d1, d2 = self.__get__(instance1), self.__get__(instance2)
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
+        name = self._compared_name(instance1, instance2)
         if d1 is None or d2 is None:
             if d1 is not d2 and output is not None:
                 output(f"One side is None for {name}")
             return d1 is d2
-        if set(d1) != set(d2):
-            if output is not None:
-                output(f"Keys differ for {name}: {sorted(map(repr, d1))} != {sorted(map(repr, d2))}")
-            return False
-        equal = True
-        for key in d1:
-            same = compare_configs(join_name(name, None, key), d1[key], d2[key], shortcut=shortcut, rtol=rtol,
-                                   atol=atol, output=output)
-            if not same and shortcut:
-                return False
-            equal = equal and same
-        return equal
+        return compare_keys(name, d1, d2, output) and compare_config_entries(
+            name, d1, d1, d2, shortcut=shortcut, rtol=rtol, atol=atol, output=output
+        )

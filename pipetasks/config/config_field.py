@@ -7,24 +7,17 @@ __all__ = ("ConfigField",)
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .callstack import StackFrame, caller_frame, capture_stack
-from .comparison import compare_configs, comparison_name
+from .callstack import StackFrame, caller_frame
+from .comparison import compare_configs
 from .errors import FieldValidationError
-from .field import Field
 from .naming import join_name, type_string
+from .subconfig_field import SubconfigField, copy_values
 
 if TYPE_CHECKING:
     from .config import Config
 
 
-def copy_values(target: Config, source: Config, at: tuple[StackFrame, ...], label: str) -> None:
-    """Set every field of ``target`` from the same field of ``source`` (same config class or a subclass)."""
-    for name, field in target._fields.items():
-        if name in source._storage:
-            field.__set__(target, source._storage[name], at=at, label=label)
-
-
-class ConfigField(Field):
+class ConfigField(SubconfigField):
     """A field holding a sub-config (an instance of ``dtype``).
 
     Assigning a config instance copies its values into the held config;
@@ -67,14 +60,7 @@ class ConfigField(Field):
         instance._storage[self.name] = sub
         self._record(instance, "Initialized from defaults", at, "default")
 
-    def __set__(
-        self,
-        instance: Config,
-        value: Any,
-        at: tuple[StackFrame, ...] | None = None,
-        label: str = "assignment",
-    ) -> None:
-        self._refuse_if_frozen(instance)
+    def _assign(self, instance: Config, value: Any, at: tuple[StackFrame, ...], label: str) -> None:
         if value is self.dtype:
             value = self.dtype()
         elif not isinstance(value, self.dtype):
@@ -83,8 +69,7 @@ class ConfigField(Field):
                 f"value {value!r} has type {type_string(value)}; "
                 f"expected a {type_string(self.dtype)} instance",
             )
-        current = instance._storage[self.name]
-        copy_values(current, value, capture_stack() if at is None else at, label)
+        copy_values(instance._storage[self.name], value, at, label)
         self._record(instance, value, at, label)
 
     def __delete__(self, instance: Config) -> None:
@@ -100,15 +85,11 @@ class ConfigField(Field):
                 self, instance, f"sub-config {value!r} is refused by the field's check"
             )
 
-    def freeze(self, instance: Config) -> None:
-        self.__get__(instance).freeze()
-
-    def rename(self, instance: Config) -> None:
-        self.__get__(instance)._rename(join_name(instance._name, self.name))
+    def _subconfigs(self, instance: Config) -> dict[None, Config]:
+        return {None: self.__get__(instance)}
 
     def save(self, outfile: TextIO, instance: Config, prefix: str, reference: Config | None) -> None:
-        sub_reference = reference._storage.get(self.name) if reference is not None else None
-        self.__get__(instance)._save(outfile, join_name(prefix, self.name), sub_reference)
+        self.__get__(instance)._save(outfile, join_name(prefix, self.name), self._value_in(reference))
 
     def toDict(self, instance: Config) -> dict[str, Any]:
         return self.__get__(instance).toDict()
@@ -116,11 +97,9 @@ class ConfigField(Field):
     def _copy_storage(self, old: Config, new: Config) -> Any:
         return old._storage[self.name].copy()
 
-    def _collect_imports(self, instance: Config, imports: set[str]) -> None:
-        imports |= self.__get__(instance)._collectImports()
-
     def _compare(self, instance1: Config, instance2: Config, shortcut: bool, rtol: float, atol: float,
                  output: Callable[[str], Any] | None) -> bool:
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
-        return compare_configs(name, self.__get__(instance1), self.__get__(instance2), shortcut=shortcut,
-                               rtol=rtol, atol=atol, output=output)
+        return compare_configs(
+            self._compared_name(instance1, instance2), self.__get__(instance1), self.__get__(instance2),
+            shortcut=shortcut, rtol=rtol, atol=atol, output=output,
+        )

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .callstack import StackFrame, caller_frame, capture_stack
-from .comparison import compare_configs, comparison_name
-from .config_field import copy_values
+from .comparison import compare_configs
 from .errors import FieldValidationError, UnexpectedProxyUsageError
-from .field import Field, write_doc
+from .field import write_doc
 from .naming import join_name, type_string
+from .subconfig_field import SubconfigField, copy_values
 
 if TYPE_CHECKING:
     from .config import Config
@@ -38,6 +38,12 @@ class ConfigurableInstance:
         self._new_value(at, label)
         if isinstance(field.default, field.ConfigClass):
             copy_values(self._value, field.default, at, label)
+
+    def _copy_for(self, owner: Config) -> ConfigurableInstance:
+        """A copy for ``owner`` (a copy of this slot's owner): the same target, a copy of the config."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__, _owner=owner, _value=self._value.copy())
+        return copy
 
     def _new_value(self, at: tuple[StackFrame, ...], label: str) -> None:
         name = join_name(self._owner._name, self._field.name)
@@ -123,7 +129,7 @@ class ConfigurableInstance:
         )
 
 
-class ConfigurableField(Field):
+class ConfigurableField(SubconfigField):
     """A field holding the config of a configurable target, usually a subtask.
 
     Parameters
@@ -187,15 +193,7 @@ class ConfigurableField(Field):
         instance._storage[self.name] = ConfigurableInstance(instance, self, at, "default")
         self._record(instance, "Targeted and initialized from defaults", at, "default")
 
-    def __set__(
-        self,
-        instance: Config,
-        value: Any,
-        at: tuple[StackFrame, ...] | None = None,
-        label: str = "assignment",
-    ) -> None:
-        self._refuse_if_frozen(instance)
-        at = capture_stack() if at is None else at
+    def _assign(self, instance: Config, value: Any, at: tuple[StackFrame, ...], label: str) -> None:
         current: ConfigurableInstance = instance._storage[self.name]
         if isinstance(value, ConfigurableInstance):
             current.retarget(value.target, value.ConfigClass, at, label)
@@ -221,16 +219,13 @@ class ConfigurableField(Field):
         if self.check is not None and not self.check(slot):
             raise FieldValidationError(self, instance, f"{slot!r} is refused by the field's check")
 
-    def freeze(self, instance: Config) -> None:
-        self.__get__(instance).value.freeze()
-
-    def rename(self, instance: Config) -> None:
-        self.__get__(instance).value._rename(join_name(instance._name, self.name))
+    def _subconfigs(self, instance: Config) -> dict[None, Config]:
+        return {None: self.__get__(instance).value}
 
     def save(self, outfile: TextIO, instance: Config, prefix: str, reference: Config | None) -> None:
         slot: ConfigurableInstance = self.__get__(instance)
         path = join_name(prefix, self.name)
-        ref_slot = reference._storage.get(self.name) if reference is not None else None
+        ref_slot = self._value_in(reference)
         if ref_slot is not None:
             default_target = (ref_slot.target, ref_slot.ConfigClass)
         else:
@@ -248,26 +243,18 @@ class ConfigurableField(Field):
         return self.__get__(instance).value.toDict()
 
     def _copy_storage(self, old: Config, new: Config) -> Any:
-        slot: ConfigurableInstance = old._storage[self.name]
-        copy = object.__new__(ConfigurableInstance)
-        object.__setattr__(copy, "_owner", new)
-        object.__setattr__(copy, "_field", self)
-        object.__setattr__(copy, "__doc__", slot.__doc__)
-        object.__setattr__(copy, "_target", slot.target)
-        object.__setattr__(copy, "_ConfigClass", slot.ConfigClass)
-        object.__setattr__(copy, "_value", slot.value.copy())
-        return copy
+        return old._storage[self.name]._copy_for(new)
 
     def _collect_imports(self, instance: Config, imports: set[str]) -> None:
+        super()._collect_imports(instance, imports)
         slot = self.__get__(instance)
         imports.add(slot.target.__module__)
         imports.add(slot.ConfigClass.__module__)
-        imports |= slot.value._collectImports()
 
     def _compare(self, instance1: Config, instance2: Config, shortcut: bool, rtol: float, atol: float,
                  output: Callable[[str], Any] | None) -> bool:
         s1, s2 = self.__get__(instance1), self.__get__(instance2)
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
+        name = self._compared_name(instance1, instance2)
         if s1.target is not s2.target:
             if output is not None:
                 output(f"Targets differ for {name}: {type_string(s1.target)} != {type_string(s2.target)}")

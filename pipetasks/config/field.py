@@ -7,8 +7,10 @@ refused value leaves the config unchanged, and is recorded in the config's
 history with the assigning code's location.
 
 Subclasses customize a small protocol: ``_validate_value`` (reject a value
-with `TypeError`/`ValueError` whose message says why), ``validate`` (checks
-run by `Config.validate`), ``save`` (override-file lines), ``freeze``,
+with `TypeError`/`ValueError` whose message says why) or, for values that are
+more than a checked scalar, ``_assign`` (store an assigned value; frozen
+configs are refused before it is called), ``validate`` (checks run by
+`Config.validate`), ``save`` (override-file lines), ``freeze``, ``rename``,
 ``toDict``, ``_copy_storage``, ``_collect_imports`` and ``_compare``.
 """
 
@@ -204,14 +206,7 @@ class Field(Generic[T]):
         label: str = "assignment",
     ) -> None:
         self._refuse_if_frozen(instance)
-        if value is not None:
-            value = self._coerce(value)
-            try:
-                self._validate_value(value)
-            except (TypeError, ValueError) as err:
-                raise FieldValidationError(self, instance, str(err)) from None
-        instance._storage[self.name] = value
-        self._record(instance, value, at, label)
+        self._assign(instance, value, capture_stack() if at is None else at, label)
 
     def __delete__(self, instance: Config) -> None:
         self.__set__(instance, None, at=capture_stack(), label="deletion")
@@ -221,6 +216,17 @@ class Field(Generic[T]):
     def _set_default(self, instance: Config, at: tuple[StackFrame, ...]) -> None:
         """Give a new config this field's default value."""
         self.__set__(instance, self.default, at=at, label="default")
+
+    def _assign(self, instance: Config, value: Any, at: tuple[StackFrame, ...], label: str) -> None:
+        """Check ``value`` and store it in ``instance`` (not frozen), recording it in the history."""
+        if value is not None:
+            value = self._coerce(value)
+            try:
+                self._validate_value(value)
+            except (TypeError, ValueError) as err:
+                raise FieldValidationError(self, instance, str(err)) from None
+        instance._storage[self.name] = value
+        self._record(instance, value, at, label)
 
     def _coerce(self, value: Any) -> Any:
         return coerce_scalar(value, self.dtype)
@@ -249,8 +255,8 @@ class Field(Generic[T]):
         (``config.calibrate``); ``reference`` is the same config freshly built
         with defaults, or `None` where the structure differs.
         """
-        value = self.__get__(instance)
-        if self.deprecated is not None and value == self.default:
+        value = self.toDict(instance)
+        if self.deprecated is not None and value == self._default_as_data():
             return
         write_doc(outfile, self.doc)
         outfile.write(f"{join_name(prefix, self.name)} = {format_scalar(value)}\n\n")
@@ -258,6 +264,10 @@ class Field(Generic[T]):
     def toDict(self, instance: Config) -> Any:
         """Return the value as plain Python data."""
         return self.__get__(instance)
+
+    def _default_as_data(self) -> Any:
+        """The default as `toDict` would return it (what a deprecated field is not saved at)."""
+        return self.default
 
     def _copy_storage(self, old: Config, new: Config) -> Any:
         return old._storage[self.name]
@@ -274,14 +284,16 @@ class Field(Generic[T]):
         atol: float,
         output: Callable[[str], Any] | None,
     ) -> bool:
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
         return compare_scalars(
-            name, self.__get__(instance1), self.__get__(instance2), dtype=self.dtype, rtol=rtol, atol=atol,
-            output=output,
+            self._compared_name(instance1, instance2), self.__get__(instance1), self.__get__(instance2),
+            dtype=self.dtype, rtol=rtol, atol=atol, output=output,
         )
 
-
     # -- helpers ------------------------------------------------------------
+
+    def _compared_name(self, instance1: Config, instance2: Config) -> str:
+        """This field's name in difference reports comparing ``instance1`` with ``instance2``."""
+        return comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
 
     def _refuse_if_frozen(self, instance: Config) -> None:
         if instance._frozen:

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 __all__ = ("List", "ListField")
 
-from collections.abc import Callable, Iterable, Iterator, MutableSequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Iterable, MutableSequence
+from typing import TYPE_CHECKING, Any
 
-from .callstack import StackFrame, caller_frame, capture_stack
-from .comparison import compare_scalars, comparison_name
+from .callstack import caller_frame
+from .comparison import all_equal, compare_scalars
+from .container_field import ContainerField, RecordingContainer
 from .errors import FieldValidationError
-from .field import SCALAR_TYPES, Field, check_scalar_type, coerce_scalar, format_scalar, write_doc
-from .naming import join_name, type_string
+from .field import SCALAR_TYPES, check_scalar_type, coerce_scalar
+from .naming import type_string
 
 if TYPE_CHECKING:
     from .config import Config
 
 
-class List(MutableSequence):
+class List(RecordingContainer, MutableSequence):
     """The value of a `ListField`: a list that validates items and records changes in the config's history.
 
-    Compares equal to a plain `list` with the same items; pickles and
-    deep-copies as a plain `list`.
+    Compares equal to a plain `list` (or `tuple`) with the same items; pickles
+    and deep-copies as a plain `list`.
     """
 
-    def __init__(self, config: Config, field: ListField, items: list[Any]):
-        self._config = config
-        self._field = field
-        self._items = items
+    _plain = list
+    _comparable = (list, tuple)
 
     def _checked(self, items: Iterable[Any], first_index: int = 0) -> list[Any]:
         checked = []
@@ -40,20 +39,11 @@ class List(MutableSequence):
                 ) from None
         return checked
 
-    def _change(self) -> None:
-        self._field._refuse_if_frozen(self._config)
-
-    def _record(self) -> None:
-        self._field._record(self._config, list(self._items), capture_stack(), "assignment")
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._items[index]
+    def _checked_content(self, value: Iterable[Any]) -> list[Any]:
+        return self._checked(value)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._change()
+        self._refuse_if_frozen()
         if isinstance(index, slice):
             start = index.indices(len(self._items))[0]
             self._items[index] = self._checked(value, start)
@@ -63,34 +53,15 @@ class List(MutableSequence):
         self._record()
 
     def __delitem__(self, index: Any) -> None:
-        self._change()
+        self._refuse_if_frozen()
         del self._items[index]
         self._record()
 
     def insert(self, index: int, value: Any) -> None:
         """Insert ``value`` before ``index`` (validated first)."""
-        self._change()
+        self._refuse_if_frozen()
         self._items.insert(index, self._checked([value], index)[0])
         self._record()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._items
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, List):
-            return self._items == other._items
-        if isinstance(other, (list, tuple)):
-            return self._items == list(other)
-        return NotImplemented
-
-    def __ne__(self, other: object) -> bool:
-        result = self.__eq__(other)
-        return result if result is NotImplemented else not result
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __add__(self, other: Iterable[Any]) -> list[Any]:
         return self._items + list(other)
@@ -98,17 +69,8 @@ class List(MutableSequence):
     def __radd__(self, other: Iterable[Any]) -> list[Any]:
         return list(other) + self._items
 
-    def __repr__(self) -> str:
-        return repr(self._items)
 
-    def __str__(self) -> str:
-        return str(self._items)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (list(self._items),))
-
-
-class ListField(Field):
+class ListField(ContainerField):
     """A field holding a list of `int`, `float`, `complex`, `bool` or `str`.
 
     Parameters
@@ -131,6 +93,9 @@ class ListField(Field):
     deprecated : `str`, optional
         Why the field is going away.
     """
+
+    containerClass = List
+    _expected_value = "a list"
 
     def __init__(
         self,
@@ -171,32 +136,15 @@ class ListField(Field):
         self.maxLength = maxLength
         self._setup(doc, dtype, default, None, optional, caller_frame(), deprecated)
 
+    def _accepts(self, value: Any) -> bool:
+        return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+
     def _check_item(self, item: Any) -> Any:
         item = coerce_scalar(item, self.dtype)
         check_scalar_type(item, self.dtype)
         if self.itemCheck is not None and not self.itemCheck(item):
             raise ValueError(f"value {item!r} is refused by the item check")
         return item
-
-    def __set__(
-        self,
-        instance: Config,
-        value: Any,
-        at: tuple[StackFrame, ...] | None = None,
-        label: str = "assignment",
-    ) -> None:
-        self._refuse_if_frozen(instance)
-        if value is None:
-            stored = None
-        else:
-            if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-                raise FieldValidationError(
-                    self, instance, f"value {value!r} has type {type_string(value)}; expected a list"
-                )
-            stored = List(instance, self, [])
-            stored._items = stored._checked(value)
-        instance._storage[self.name] = stored
-        self._record(instance, None if stored is None else list(stored), at, label)
 
     def validate(self, instance: Config) -> None:
         super().validate(instance)
@@ -219,36 +167,22 @@ class ListField(Field):
         if self.listCheck is not None and not self.listCheck(list(value)):
             raise FieldValidationError(self, instance, f"list {list(value)!r} is refused by the list check")
 
-    def save(self, outfile: TextIO, instance: Config, prefix: str, reference: Config | None) -> None:
-        value = self.toDict(instance)
-        if self.deprecated is not None and value == (None if self.default is None else list(self.default)):
-            return
-        write_doc(outfile, self.doc)
-        outfile.write(f"{join_name(prefix, self.name)} = {format_scalar(value)}\n\n")
-
-    def toDict(self, instance: Config) -> list[Any] | None:
-        value = self.__get__(instance)
-        return None if value is None else list(value)
-
-    def _copy_storage(self, old: Config, new: Config) -> Any:
-        value = old._storage[self.name]
-        return None if value is None else List(new, self, list(value))
-
     def _compare(self, instance1: Config, instance2: Config, shortcut: bool, rtol: float, atol: float,
                  output: Callable[[str], Any] | None) -> bool:
         l1, l2 = self.__get__(instance1), self.__get__(instance2)
-        name = comparison_name(join_name(instance1._name, self.name), join_name(instance2._name, self.name))
+        name = self._compared_name(instance1, instance2)
         if l1 is None or l2 is None:
             return compare_scalars(name, l1, l2, output=output)
         if len(l1) != len(l2):
             if output is not None:
                 output(f"Different lengths for {name}: {len(l1)} != {len(l2)}")
             return False
-        equal = True
-        for index, (v1, v2) in enumerate(zip(l1, l2)):
-            same = compare_scalars(f"{name}[{index}]", v1, v2, dtype=self.dtype, rtol=rtol, atol=atol,
-                                   output=output)
-            if not same and shortcut:
-                return False
-            equal = equal and same
-        return equal
+        return all_equal(
+            (
+                compare_scalars(
+                    f"{name}[{index}]", v1, v2, dtype=self.dtype, rtol=rtol, atol=atol, output=output
+                )
+                for index, (v1, v2) in enumerate(zip(l1, l2))
+            ),
+            shortcut,
+        )
