@@ -36,20 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import pipetasks.config as pexConfig
-import pipetasks.framework.connectionTypes as cT
-from pipetasks.framework import PipelineTask, PipelineTaskConfig, PipelineTaskConnections, Struct
-
 DIMS = ("instrument", "visit", "detector")
-
-
-class ScaleConnections(PipelineTaskConnections, dimensions=DIMS):
-    input = cT.Input(doc="raw", name="raw", storageClass="StructuredDataDict", dimensions=DIMS)
-    output = cT.Output(doc="scaled", name="scaled", storageClass="StructuredDataDict", dimensions=DIMS)
-
-
-class ScaleConfig(PipelineTaskConfig, pipelineConnections=ScaleConnections):
-    spinMs = pexConfig.Field(dtype=float, default=0.0, doc="CPU to burn per quantum (ms).")
+TOY_TASKS_DIR = Path(__file__).resolve().parent.parent / "tests" / "helpers"  # toy_tasks.py, shared with the tests
 
 
 def _spin(ms: float) -> None:
@@ -58,49 +46,36 @@ def _spin(ms: float) -> None:
         pass
 
 
-class ScaleTask(PipelineTask):
-    ConfigClass = ScaleConfig
-    _DefaultName = "scale"
+def define_tasks(pexConfig, cT, pipeBase) -> dict[str, type]:
+    """The toy pipeline's tasks by label, built against a framework, in ``__main__``.
 
-    def run(self, input):
-        _spin(self.config.spinMs)
-        return Struct(output={"value": input["value"] * 2})
+    The framework is given as LSST task code imports it (``pexConfig``,
+    ``cT``, ``pipeBase``), so the same tasks run on ours and on LSST's.
+    Every task has the config field ``spinMs``: CPU to burn per quantum.
+    """
+    sys.path.insert(0, str(TOY_TASKS_DIR))
+    from toy_tasks import ToyTaskFactory
 
+    class SpinConfig(pexConfig.Config):
+        spinMs = pexConfig.Field(dtype=float, default=0.0, doc="CPU to burn per quantum (ms).")
 
-class OffsetConnections(PipelineTaskConnections, dimensions=DIMS):
-    input = cT.Input(doc="scaled", name="scaled", storageClass="StructuredDataDict", dimensions=DIMS)
-    output = cT.Output(doc="offset", name="offset", storageClass="StructuredDataDict", dimensions=DIMS)
+    class SpinningTask(pipeBase.PipelineTask):
+        def runQuantum(self, butlerQC, inputRefs, outputRefs):
+            _spin(self.config.spinMs)
+            super().runQuantum(butlerQC, inputRefs, outputRefs)
 
-
-class OffsetConfig(PipelineTaskConfig, pipelineConnections=OffsetConnections):
-    spinMs = pexConfig.Field(dtype=float, default=0.0, doc="CPU to burn per quantum (ms).")
-
-
-class OffsetTask(PipelineTask):
-    ConfigClass = OffsetConfig
-    _DefaultName = "offset"
-
-    def run(self, input):
-        _spin(self.config.spinMs)
-        return Struct(output={"value": input["value"] + 1})
+    toy = ToyTaskFactory(pexConfig, cT, pipeBase, module="__main__", task_base=SpinningTask,
+                         config_bases=(SpinConfig,))
+    return {"scale": toy.scale().task, "offset": toy.offset().task, "sum": toy.visit_sum().task}
 
 
-class SumConnections(PipelineTaskConnections, dimensions=("instrument", "visit")):
-    values = cT.Input(doc="offsets", name="offset", storageClass="StructuredDataDict", dimensions=DIMS,
-                      multiple=True)
-    total = cT.Output(doc="sum", name="total", storageClass="StructuredDataDict", dimensions=("instrument", "visit"))
+def define_our_tasks() -> dict[str, type]:
+    """`define_tasks` on skybutler's framework."""
+    import pipetasks.config as pexConfig
+    import pipetasks.framework as pipeBase
+    import pipetasks.framework.connectionTypes as cT
 
-
-class SumConfig(PipelineTaskConfig, pipelineConnections=SumConnections):
-    pass
-
-
-class SumTask(PipelineTask):
-    ConfigClass = SumConfig
-    _DefaultName = "sum"
-
-    def run(self, values):
-        return Struct(total={"value": sum(v["value"] for v in values)})
+    return define_tasks(pexConfig, cT, pipeBase)
 
 
 def make_repo(root: Path, visits: int, detectors: int):
@@ -124,13 +99,13 @@ def make_repo(root: Path, visits: int, detectors: int):
     return butler
 
 
-def pipeline_graph(butler, spin_ms: float):
+def pipeline_graph(butler, tasks: dict[str, type], spin_ms: float):
     from pipetasks.pipeline import PipelineGraph
 
     graph = PipelineGraph()
-    for label, task_class in (("scale", ScaleTask), ("offset", OffsetTask), ("sum", SumTask)):
+    for label, task_class in tasks.items():
         config = task_class.ConfigClass()
-        if hasattr(config, "spinMs"):
+        if label != "sum":
             config.spinMs = spin_ms
         config.freeze()
         graph.add_task(label, task_class, config)
@@ -138,13 +113,15 @@ def pipeline_graph(butler, spin_ms: float):
     return graph
 
 
-def run_ours(butler, spin_ms: float, processes: int, run: str) -> tuple[float, float, int]:
+def run_ours(butler, tasks: dict[str, type], spin_ms: float, processes: int, run: str
+             ) -> tuple[float, float, int]:
     """Build and execute; returns (graph build s, execution s, number of quanta)."""
     from pipetasks.execution import ExecutionOptions, OutputCollections, execute_graph
     from pipetasks.execution.building import build_quantum_graph
 
     start = time.perf_counter()
-    graph = build_quantum_graph(butler, pipeline_graph(butler, spin_ms), OutputCollections(("raw/all",), None, run))
+    graph = build_quantum_graph(butler, pipeline_graph(butler, tasks, spin_ms),
+                                OutputCollections(("raw/all",), None, run))
     built = time.perf_counter() - start
     marks: dict[str, float] = {}
     report = execute_graph(butler, graph, ExecutionOptions(processes=processes, register_dataset_types=True),
@@ -155,42 +132,32 @@ def run_ours(butler, spin_ms: float, processes: int, run: str) -> tuple[float, f
     return built, elapsed, len(graph)
 
 
-def _lsst_task_code() -> str:
-    """The task classes of this file as source, for LSST's interpreter."""
-    source = Path(__file__).read_text()
-    start = source.index("class ScaleConnections")
-    end = source.index("def make_repo")
-    return source[start:end]
-
-
 def run_lsst(python: str, visits: int, detectors: int, timeout: float) -> dict:
     """LSST's SimplePipelineExecutor on the same shape and tasks, in LSST's interpreter.
 
     Its ``execution_s`` includes writing configs and package versions (well
     under a second); ours starts at the first quantum.
     """
-    code = (_LSST_HEADER + _lsst_task_code() + _LSST_BODY)
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    completed = subprocess.run([python, "-c", code, str(visits), str(detectors)], capture_output=True, text=True,
-                               timeout=timeout, env=env)
+    completed = subprocess.run([python, "-c", _LSST_RUN, str(visits), str(detectors), str(Path(__file__).parent)],
+                               check=False, capture_output=True, text=True, timeout=timeout, env=env)
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "failed"}
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-_LSST_HEADER = '''
+_LSST_RUN = '''
 import json, shutil, sys, time, tempfile
 import lsst.pex.config as pexConfig
+import lsst.pipe.base as pipeBase
 import lsst.pipe.base.connectionTypes as cT
 from lsst.daf.butler import Butler, DatasetType
-from lsst.pipe.base import PipelineTask, PipelineTaskConfig, PipelineTaskConnections, Struct
 from lsst.pipe.base.pipeline_graph import PipelineGraph
 from lsst.pipe.base.simple_pipeline_executor import SimplePipelineExecutor
 visits, detectors = int(sys.argv[1]), int(sys.argv[2])
-DIMS = ("instrument", "visit", "detector")
-'''
-
-_LSST_BODY = '''
+sys.path.insert(0, sys.argv[3])
+from pipeline_overhead import DIMS, define_tasks
+tasks = define_tasks(pexConfig, cT, pipeBase)
 root = tempfile.mkdtemp()
 Butler.makeRepo(root)
 butler = Butler(root, writeable=True, run="raw/all")
@@ -213,7 +180,7 @@ for v in range(visits):
         butler.put({"value": float(v * 1000 + d)}, "raw", instrument="Cam", visit=v, detector=d)
 butler = SimplePipelineExecutor.prep_butler(root, inputs=["raw/all"], output="out")
 graph = PipelineGraph()
-for label, task_class in (("scale", ScaleTask), ("offset", OffsetTask), ("sum", SumTask)):
+for label, task_class in tasks.items():
     graph.add_task(label, task_class, task_class.ConfigClass())
 start = time.perf_counter()
 executor = SimplePipelineExecutor.from_pipeline_graph(graph, butler=butler)
@@ -239,19 +206,20 @@ def main() -> None:
     parser.add_argument("--lsst-timeout", type=float, default=900, help="Give up on LSST after this many seconds.")
     args = parser.parse_args()
 
+    tasks = define_our_tasks()
     result: dict = {"benchmark": "pipeline_overhead"}
     with tempfile.TemporaryDirectory() as tmp:
         butler = make_repo(Path(tmp) / "trivial", args.visits, args.detectors)
-        built, elapsed, n = run_ours(butler, 0.0, 1, "out/trivial")
+        built, elapsed, n = run_ours(butler, tasks, 0.0, 1, "out/trivial")
         butler.close()
         result.update(quanta=n, graph_build_s=round(built, 3), serial_ms_per_quantum=round(1000 * elapsed / n, 3),
                       serial_target_ms=3.0)
         butler = make_repo(Path(tmp) / "cpu", 1, args.cpu_detectors)
         j1 = j2 = float("inf")
         for attempt in range(args.repeat):  # best of: the machine is shared
-            _, elapsed, n_cpu = run_ours(butler, args.spin_ms, 1, f"out/j1-{attempt}")
+            _, elapsed, n_cpu = run_ours(butler, tasks, args.spin_ms, 1, f"out/j1-{attempt}")
             j1 = min(j1, elapsed)
-            _, elapsed, _ = run_ours(butler, args.spin_ms, 2, f"out/j2-{attempt}")
+            _, elapsed, _ = run_ours(butler, tasks, args.spin_ms, 2, f"out/j2-{attempt}")
             j2 = min(j2, elapsed)
         butler.close()
         result.update(cpu_quanta=n_cpu, spin_ms=args.spin_ms, cpu_j1_s=round(j1, 3), cpu_j2_s=round(j2, 3),

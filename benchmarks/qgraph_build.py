@@ -48,80 +48,32 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TOY_TASKS_DIR = REPO_ROOT / "tests" / "helpers"  # toy_tasks.py: the tasks, shared with the tests
 TARGETS = {"build_s": 5.0, "peak_rss_mb": 500.0}
 INSTRUMENT = "BenchCam"
 
 
 # ---------------------------------------------------------------------------------------------
-# The toy pipeline, written as LSST task code: only the imports depend on the implementation.
+# The toy pipeline of tests/helpers/toy_tasks.py: LSST task code, built against either framework.
 # ---------------------------------------------------------------------------------------------
 
 
 def define_tasks(impl: str) -> dict[str, type]:
-    """The three task classes, built against ``impl``'s framework (defined in ``__main__``)."""
+    """The three task classes by label, built against ``impl``'s framework (defined in ``__main__``)."""
     if impl == "lsst":
         import lsst.pex.config as pexConfig
+        import lsst.pipe.base as pipeBase
         import lsst.pipe.base.connectionTypes as cT
-        from lsst.pipe.base import PipelineTask, PipelineTaskConfig, PipelineTaskConnections, Struct
     else:
         import pipetasks.config as pexConfig
+        import pipetasks.framework as pipeBase
         import pipetasks.framework.connectionTypes as cT
-        from pipetasks.framework import PipelineTask, PipelineTaskConfig, PipelineTaskConnections, Struct
+    sys.path.insert(0, str(TOY_TASKS_DIR))
+    from toy_tasks import ToyTaskFactory
 
-    vd = ("instrument", "visit", "detector")
-
-    class ScaleConnections(PipelineTaskConnections, dimensions=vd):
-        input = cT.Input(doc="Raw values.", name="raw", storageClass="StructuredDataDict", dimensions=vd)
-        output = cT.Output(doc="Scaled.", name="scaled", storageClass="StructuredDataDict", dimensions=vd)
-
-    class ScaleConfig(PipelineTaskConfig, pipelineConnections=ScaleConnections):
-        factor = pexConfig.Field(dtype=float, default=2.0, doc="Multiplier.")
-
-    class ScaleTask(PipelineTask):
-        ConfigClass = ScaleConfig
-        _DefaultName = "scale"
-
-        def run(self, input):
-            return Struct(output={"value": input["value"] * self.config.factor})
-
-    class OffsetConnections(PipelineTaskConnections, dimensions=vd):
-        input = cT.Input(doc="Scaled.", name="scaled", storageClass="StructuredDataDict", dimensions=vd)
-        output = cT.Output(doc="Offset.", name="offset", storageClass="StructuredDataDict", dimensions=vd)
-
-    class OffsetConfig(PipelineTaskConfig, pipelineConnections=OffsetConnections):
-        offset = pexConfig.Field(dtype=float, default=1.0, doc="Added value.")
-
-    class OffsetTask(PipelineTask):
-        ConfigClass = OffsetConfig
-        _DefaultName = "offset"
-
-        def run(self, input):
-            return Struct(output={"value": input["value"] + self.config.offset})
-
-    class SumConnections(PipelineTaskConnections, dimensions=("instrument", "visit")):
-        values = cT.Input(doc="Offsets of a visit.", name="offset", storageClass="StructuredDataDict",
-                          dimensions=vd, multiple=True)
-        total = cT.Output(doc="Sum.", name="visitSum", storageClass="StructuredDataDict",
-                          dimensions=("instrument", "visit"))
-
-    class SumConfig(PipelineTaskConfig, pipelineConnections=SumConnections):
-        pass
-
-    class SumTask(PipelineTask):
-        ConfigClass = SumConfig
-        _DefaultName = "sum"
-
-        def run(self, values):
-            return Struct(total={"value": sum(v["value"] for v in values)})
-
-    tasks = {"scale": ScaleTask, "offset": OffsetTask, "sum": SumTask}
-    main = sys.modules["__main__"]
-    for task_class in tasks.values():  # importable by name, as pipelines and graph files need
-        for cls in (task_class, task_class.ConfigClass, task_class.ConfigClass.ConnectionsClass):
-            cls.__module__ = "__main__"
-            cls.__qualname__ = cls.__name__
-            setattr(main, cls.__name__, cls)
-    return tasks
+    # In __main__: importable by name, as pipelines and graph files need.
+    toy = ToyTaskFactory(pexConfig, cT, pipeBase, module="__main__")
+    return {"scale": toy.scale().task, "offset": toy.offset().task, "sum": toy.visit_sum(output="visitSum").task}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from typing import Any
 
 import astropy.time
 import pytest
-from click.testing import CliRunner, Result
+from cli_runner import make_invoker
+from click.testing import Result
 
 from butler import Butler, Timespan
-from butler.cli.main import cli
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = DATA / "files"
@@ -123,13 +123,4 @@ def kit() -> SimpleNamespace:
 @pytest.fixture
 def invoke() -> Callable[..., Result]:
     """Run ``butler ARGS`` in-process; unexpected exceptions fail the test with the output."""
-    runner = CliRunner()
-
-    def run(*args: Any, input: str | None = None) -> Result:
-        result = runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=True)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise AssertionError(f"butler {' '.join(map(str, args))} crashed:\n{result.output}") \
-                from result.exception
-        return result
-
-    return run
+    return make_invoker()

@@ -1,15 +1,20 @@
 """Toy PipelineTasks for the execution tests: scale → offset → sum over detectors, on small dicts.
 
-Every task can be told (by config) to fail, find no work, write partial
-outputs, sleep, or kill its process on chosen detectors, so failure handling
-is tested with real tasks in real processes.
+The pipeline is the one of ``toy_tasks``, built on `ToyTask`: every task can
+be told (by config) to fail, find no work, write partial outputs, sleep, or
+kill its process on chosen detectors, so failure handling is tested with real
+tasks in real processes.
 """
 
 import logging
 import os
 import time
 
+from toy_tasks import PER_DETECTOR as DETECTOR_DIMS
+from toy_tasks import ToyTaskFactory
+
 import pipetasks.config as pexConfig
+import pipetasks.framework as pipeBase
 import pipetasks.framework.connectionTypes as cT
 from pipetasks.framework import (
     AnnotatedPartialOutputsError,
@@ -19,8 +24,6 @@ from pipetasks.framework import (
     PipelineTaskConnections,
     Struct,
 )
-
-DETECTOR_DIMS = ("instrument", "visit", "detector")
 
 
 class ToyConfigMixin(pexConfig.Config):
@@ -71,57 +74,10 @@ class ToyTask(PipelineTask):
                 raise AnnotatedPartialOutputsError.annotate(err, self, log=self.log) from err
 
 
-class ScaleConnections(PipelineTaskConnections, dimensions=DETECTOR_DIMS):
-    input = cT.Input(doc="Raw value.", name="raw", storageClass="StructuredDataDict", dimensions=DETECTOR_DIMS)
-    output = cT.Output(doc="Scaled.", name="scaled", storageClass="StructuredDataDict", dimensions=DETECTOR_DIMS)
-
-
-class ScaleConfig(PipelineTaskConfig, ToyConfigMixin, pipelineConnections=ScaleConnections):
-    factor = pexConfig.Field(dtype=float, default=2.0, doc="Multiplier.")
-
-
-class ScaleTask(ToyTask):
-    ConfigClass = ScaleConfig
-    _DefaultName = "scale"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] * self.config.factor})
-
-
-class OffsetConnections(PipelineTaskConnections, dimensions=DETECTOR_DIMS):
-    input = cT.Input(doc="Scaled.", name="scaled", storageClass="StructuredDataDict", dimensions=DETECTOR_DIMS)
-    output = cT.Output(doc="Offset.", name="offset", storageClass="StructuredDataDict", dimensions=DETECTOR_DIMS)
-
-
-class OffsetConfig(PipelineTaskConfig, ToyConfigMixin, pipelineConnections=OffsetConnections):
-    offset = pexConfig.Field(dtype=float, default=1.0, doc="Added value.")
-
-
-class OffsetTask(ToyTask):
-    ConfigClass = OffsetConfig
-    _DefaultName = "offset"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] + self.config.offset})
-
-
-class SumConnections(PipelineTaskConnections, dimensions=("instrument", "visit")):
-    values = cT.Input(doc="Per-detector values.", name="offset", storageClass="StructuredDataDict",
-                      dimensions=DETECTOR_DIMS, multiple=True)
-    total = cT.Output(doc="Sum over detectors.", name="total", storageClass="StructuredDataDict",
-                      dimensions=("instrument", "visit"))
-
-
-class SumConfig(PipelineTaskConfig, ToyConfigMixin, pipelineConnections=SumConnections):
-    pass
-
-
-class SumTask(ToyTask):
-    ConfigClass = SumConfig
-    _DefaultName = "sum"
-
-    def run(self, values):
-        return Struct(total={"value": sum(item["value"] for item in values), "n": len(values)})
+_toy = ToyTaskFactory(pexConfig, cT, pipeBase, module=__name__, task_base=ToyTask, config_bases=(ToyConfigMixin,))
+ScaleConnections, ScaleConfig, ScaleTask = _toy.scale()
+OffsetConnections, OffsetConfig, OffsetTask = _toy.offset()
+SumConnections, SumConfig, SumTask = _toy.visit_sum()
 
 
 class SchemaConnections(PipelineTaskConnections, dimensions=DETECTOR_DIMS):

@@ -1,74 +1,23 @@
 """LSST-style PipelineTasks for the quantum graph tests (datasets are plain dicts).
 
-``scale -> offset -> visitSum`` is the benchmark's shape; the others exercise
+``scale -> offset -> visitSum`` is the toy pipeline of ``toy_tasks`` (the benchmarks' shape), whose
+``visitSum`` can be given a ``minimum`` number of detectors; the other tasks exercise
 prerequisites, ``adjustQuantum``, init-inputs/outputs and deferred constraints.
 """
 
+from toy_tasks import PER_DETECTOR as VD
+from toy_tasks import ToyTaskFactory
+
 import pipetasks.config as pexConfig
+import pipetasks.framework as pipeBase
 import pipetasks.framework.connectionTypes as cT
 from pipetasks.framework import NoWorkFound, PipelineTask, PipelineTaskConfig, PipelineTaskConnections, Struct
 
-VD = ("instrument", "visit", "detector")
-
-
-class ScaleConnections(PipelineTaskConnections, dimensions=VD):
-    input = cT.Input(doc="Raw values.", name="raw", storageClass="StructuredDataDict", dimensions=VD)
-    output = cT.Output(doc="Scaled values.", name="scaled", storageClass="StructuredDataDict", dimensions=VD)
-
-
-class ScaleConfig(PipelineTaskConfig, pipelineConnections=ScaleConnections):
-    factor = pexConfig.Field(dtype=float, default=2.0, doc="Multiplier.")
-
-
-class ScaleTask(PipelineTask):
-    ConfigClass = ScaleConfig
-    _DefaultName = "scale"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] * self.config.factor})
-
-
-class OffsetConnections(PipelineTaskConnections, dimensions=VD):
-    input = cT.Input(doc="Scaled values.", name="scaled", storageClass="StructuredDataDict", dimensions=VD)
-    output = cT.Output(doc="Offset values.", name="offset", storageClass="StructuredDataDict", dimensions=VD)
-
-
-class OffsetConfig(PipelineTaskConfig, pipelineConnections=OffsetConnections):
-    offset = pexConfig.Field(dtype=float, default=1.0, doc="Added value.")
-
-
-class OffsetTask(PipelineTask):
-    ConfigClass = OffsetConfig
-    _DefaultName = "offset"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] + self.config.offset})
-
-
-class VisitSumConnections(PipelineTaskConnections, dimensions=("instrument", "visit")):
-    values = cT.Input(doc="Per-detector values of a visit.", name="offset", storageClass="StructuredDataDict",
-                      dimensions=VD, multiple=True)
-    total = cT.Output(doc="Per-visit sum.", name="visitSum", storageClass="StructuredDataDict",
-                      dimensions=("instrument", "visit"))
-
-    def __init__(self, *, config=None):
-        super().__init__(config=config)
-        if config.minimum != 1:
-            self.values = cT.Input(doc="Per-detector values of a visit.", name=config.connections.values,
-                                   storageClass="StructuredDataDict", dimensions=VD, multiple=True,
-                                   minimum=config.minimum)
-
-
-class VisitSumConfig(PipelineTaskConfig, pipelineConnections=VisitSumConnections):
-    minimum = pexConfig.Field(dtype=int, default=1, doc="Fewest detectors a visit needs.")
-
-
-class VisitSumTask(PipelineTask):
-    ConfigClass = VisitSumConfig
-    _DefaultName = "visitSum"
-
-    def run(self, values):
-        return Struct(total={"value": sum(v["value"] for v in values)})
+_toy = ToyTaskFactory(pexConfig, cT, pipeBase, module=__name__)
+ScaleConnections, ScaleConfig, ScaleTask = _toy.scale()
+OffsetConnections, OffsetConfig, OffsetTask = _toy.offset()
+VisitSumConnections, VisitSumConfig, VisitSumTask = _toy.visit_sum("VisitSum", output="visitSum",
+                                                                   configurable_minimum=True)
 
 
 def find_flat(datasetType, registry, quantumDataId, collections):

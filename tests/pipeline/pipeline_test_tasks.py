@@ -5,7 +5,10 @@ Written the way LSST science code is written; only the imports differ from
 (StructuredDataDict) so the tests run on any repository.
 """
 
+from toy_tasks import ToyTaskFactory
+
 import pipetasks.config as pexConfig
+import pipetasks.framework as pipeBase
 import pipetasks.framework.connectionTypes as cT
 from pipetasks.framework import (
     NoWorkFound,
@@ -170,44 +173,11 @@ class GatherTask(PipelineTask):
         return Struct(summary={"nSources": sum(len(c["ids"]) for c in catalogs)})
 
 
-class ScaleConnections(PipelineTaskConnections, dimensions=("instrument", "visit", "detector"),
-                       defaultTemplates={"inName": "raw", "outName": "scaled"}):
-    input = cT.Input(doc="Input.", name="{inName}", storageClass="StructuredDataDict",
-                     dimensions=("instrument", "visit", "detector"))
-    output = cT.Output(doc="Output.", name="{outName}", storageClass="StructuredDataDict",
-                       dimensions=("instrument", "visit", "detector"))
-
-
-class ScaleConfig(PipelineTaskConfig, pipelineConnections=ScaleConnections):
-    factor = pexConfig.Field(dtype=float, default=2.0, doc="Multiplier.")
-    label = pexConfig.Field(dtype=str, default="scaled", doc="A free-text label.")
-
-
-class ScaleTask(PipelineTask):
-    ConfigClass = ScaleConfig
-    _DefaultName = "scale"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] * self.config.factor})
-
-
-class OffsetConnections(PipelineTaskConnections, dimensions=("instrument", "visit", "detector")):
-    input = cT.Input(doc="Input.", name="scaled", storageClass="StructuredDataDict",
-                     dimensions=("instrument", "visit", "detector"))
-    output = cT.Output(doc="Output.", name="offset", storageClass="StructuredDataDict",
-                       dimensions=("instrument", "visit", "detector"))
-
-
-class OffsetConfig(PipelineTaskConfig, pipelineConnections=OffsetConnections):
-    offset = pexConfig.Field(dtype=float, default=1.0, doc="Added value.")
-
-
-class OffsetTask(PipelineTask):
-    ConfigClass = OffsetConfig
-    _DefaultName = "offset"
-
-    def run(self, input):
-        return Struct(output={"value": input["value"] + self.config.offset})
+# The toy pipeline's scale (its dataset names are templates here, and it has a free-text field) and offset.
+_toy = ToyTaskFactory(pexConfig, cT, pipeBase, module=__name__)
+ScaleConnections, ScaleConfig, ScaleTask = _toy.scale(
+    templated=True, extra_fields={"label": pexConfig.Field(dtype=str, default="scaled", doc="A free-text label.")})
+OffsetConnections, OffsetConfig, OffsetTask = _toy.offset()
 
 
 class NotAPipelineTask(Task):
