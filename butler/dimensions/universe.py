@@ -246,6 +246,10 @@ class DimensionUniverse:
         return f"DimensionUniverse(namespace={self.namespace!r}, version={self.version})"
 
     def __reduce__(self) -> tuple:
+        # The default universe pickles by name: its configuration is ~6.6 kB, which every
+        # separately pickled DatasetRef (a quantum sent to a worker) would otherwise carry.
+        if self is DimensionUniverse.default():
+            return (_default_universe, ())
         return (DimensionUniverse, (self._config,))
 
     @classmethod
@@ -254,3 +258,7 @@ class DimensionUniverse:
         if DimensionUniverse._default is None:
             DimensionUniverse._default = cls(None)
         return DimensionUniverse._default
+
+
+def _default_universe() -> DimensionUniverse:
+    return DimensionUniverse.default()

@@ -135,7 +135,7 @@ class RepoExportContext:
         plain = [d for d in given if not d.hasRecords()]
         expanded = [d for d in given if d.hasRecords()]
         if plain:
-            expanded.extend(registry.dimension_records.expand_many(plain))
+            expanded.extend(registry.data_id_expander.expand_many(plain))
         added: dict[str, list[DimensionRecord]] = defaultdict(list)
         for data_id in expanded:
             for name, record in data_id.records.items():
@@ -237,7 +237,7 @@ class RepoExportContext:
                                 self._records[element.name][key] = record
                                 extra.append(record.dataId)
         if extra:
-            for data_id in registry.dimension_records.expand_many(extra):
+            for data_id in registry.data_id_expander.expand_many(extra):
                 for name, record in data_id.records.items():
                     if record is not None and name in allowed:
                         self._records[name].setdefault(tuple(record.dataId.required_values), record)

@@ -56,6 +56,12 @@ class CollectionManager:
         self._chains: dict[int, tuple[int, ...]] = {}
         self._loaded = False
         self._removal_listeners: list[Callable[[], None]] = []
+        self._deletion_hooks: list[Callable[[CollectionRecord], None]] = []
+
+    def before_delete(self, hook: Callable[[CollectionRecord], None]) -> None:
+        """Call ``hook(record)`` inside the transaction that removes a collection, just before its
+        row is deleted: for rows that refer to the collection without a cascading foreign key."""
+        self._deletion_hooks.append(hook)
 
     def on_remove(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after a collection is removed (its key may then be reused)."""
@@ -185,6 +191,7 @@ class CollectionManager:
             )
         t = self._tables
         with self._db.transaction(savepoint=True):
+            self._db.lock_row(t.collection.c.collection_id, record.key, for_delete=True)
             if record.type is CollectionType.RUN:
                 count = self._db.execute(
                     sa.select(sa.func.count()).select_from(t.dataset).where(t.dataset.c.run_id == record.key)
@@ -194,6 +201,8 @@ class CollectionManager:
                         f"RUN collection {name!r} still owns {count} dataset(s); use butler.removeRuns to "
                         "remove a run together with its datasets."
                     )
+            for hook in self._deletion_hooks:
+                hook(record)
             self._db.execute(t.collection.delete().where(t.collection.c.collection_id == record.key))
         self._by_name.pop(name, None)
         self._by_key.pop(record.key, None)

@@ -212,6 +212,7 @@ class DatasetTypeManager:
         record = self.find(name)
         t = self._tables
         with self._db.transaction(savepoint=True):
+            self._db.lock_row(t.dataset_type.c.dataset_type_id, record.key, for_delete=True)
             count = self._db.execute(
                 sa.select(sa.func.count()).select_from(t.dataset).where(t.dataset.c.dataset_type_id == record.key)
             ).scalar()

@@ -18,6 +18,8 @@ from ..errors import (
     CollectionTypeError,
     ConflictingDefinitionError,
     DatasetTypeError,
+    MissingCollectionError,
+    MissingDatasetTypeError,
 )
 from ..timespan import Timespan
 from .collections import CollectionManager, CollectionRecord
@@ -47,6 +49,7 @@ class DatasetStorage:
         # Both caches are keyed by integer keys, which SQLite reuses after a
         # removal: forget them whenever a collection or dataset type goes.
         collections.on_remove(self.clear_cache)
+        collections.before_delete(self._delete_memberships)
         dataset_types.on_remove(self.clear_cache)
 
     def clear_cache(self) -> None:
@@ -54,15 +57,42 @@ class DatasetStorage:
         self._summary_known.clear()
         self._find_statements.clear()
 
+    def _delete_memberships(self, collection: CollectionRecord) -> None:
+        """Delete a collection's rows from every tags table (they have no cascading foreign key)."""
+        dataset_type = self._tables.dataset_type
+        names = self._db.fetch_all(sa.select(dataset_type.c.tag_table).distinct())
+        for (name,) in names:
+            tags = sa.table(name, sa.column("collection_id"))
+            self._db.execute(tags.delete().where(tags.c.collection_id == collection.key))
+
     # Inserts -----------------------------------------------------------------
 
-    def _tag_rows(self, record: DatasetTypeRecord, refs: Sequence[DatasetRef], collection_key: int) -> list[dict]:
-        names = record.dataset_type.dimensions.required
-        return [
-            {"dataset_type_id": record.key, "dataset_id": ref.id, "collection_id": collection_key,
-             **dict(zip(names, ref.dataId.required_values))}
-            for ref in refs
-        ]
+    _TAG_KEY_COLUMNS = ("dataset_type_id", "dataset_id", "collection_id")
+
+    def _tag_columns(self, record: DatasetTypeRecord) -> tuple[str, ...]:
+        return self._TAG_KEY_COLUMNS + tuple(record.dataset_type.dimensions.required)
+
+    def _tag_rows(self, record: DatasetTypeRecord, refs: Sequence[DatasetRef], collection_key: int) -> list[tuple]:
+        """Rows of the tags table, in the order of `_tag_columns`."""
+        type_key = record.key
+        return [(type_key, ref.id, collection_key, *ref.dataId.required_values) for ref in refs]
+
+    def _lock_references(self, record: DatasetTypeRecord, collection: CollectionRecord) -> None:
+        """Hold the dataset type and collection rows until the transaction ends.
+
+        Tags rows have no foreign keys to them (see
+        `~butler.registry.schema.make_tags_table`); this is the check those
+        keys would make for every row, made once.
+        """
+        t = self._tables
+        if not self._db.lock_row(t.dataset_type.c.dataset_type_id, record.key):
+            raise MissingDatasetTypeError(
+                f"Dataset type {record.dataset_type.name!r} is no longer registered (removed by another client?)."
+            )
+        if not self._db.lock_row(t.collection.c.collection_id, collection.key):
+            raise MissingCollectionError(
+                f"Collection {collection.name!r} no longer exists (removed by another client?)."
+            )
 
     def _note_summary(self, collection_key: int, dataset_type_key: int) -> None:
         pair = (collection_key, dataset_type_key)
@@ -98,13 +128,13 @@ class DatasetStorage:
         ingest_date = now_nsec()
         try:
             with self._db.transaction(savepoint=True):
-                self._db.bulk_insert(
-                    t.dataset,
-                    [{"id": ref.id, "dataset_type_id": record.key, "run_id": run.key, "ingest_date": ingest_date}
-                     for ref in refs],
-                )
-                self._db.bulk_insert(record.tags, self._tag_rows(record, refs, run.key))
-                self._note_summary(run.key, record.key)
+                self._lock_references(record, run)
+                type_key, run_key = record.key, run.key
+                self._db.bulk_insert(t.dataset, [(ref.id, type_key, run_key, ingest_date) for ref in refs],
+                                     columns=("id", "dataset_type_id", "run_id", "ingest_date"))
+                self._db.bulk_insert(record.tags, self._tag_rows(record, refs, run_key),
+                                     columns=self._tag_columns(record))
+                self._note_summary(run_key, type_key)
         except sa.exc.IntegrityError as err:
             # Explain only once the savepoint is rolled back: PostgreSQL refuses
             # every statement in a transaction that has had an error.
@@ -280,16 +310,17 @@ class DatasetStorage:
         with self._db.transaction(savepoint=True):
             for type_name, group in _group_by_type(refs).items():
                 record = self._types.find(type_name)
-                rows = self._tag_rows(record, group, collection.key)
+                self._lock_references(record, collection)
                 existing = {r[0] for r in self._db.fetch_all(
                     sa.select(record.tags.c.dataset_id).where(
                         record.tags.c.collection_id == collection.key,
                         record.tags.c.dataset_id.in_([ref.id for ref in group])))}
-                rows = [r for r in rows if r["dataset_id"] not in existing]
+                rows = self._tag_rows(record, [ref for ref in group if ref.id not in existing], collection.key)
                 if not rows:
                     continue
                 try:
-                    self._db.execute(record.tags.insert(), rows)
+                    columns = self._tag_columns(record)
+                    self._db.execute(record.tags.insert(), [dict(zip(columns, row)) for row in rows])
                 except sa.exc.IntegrityError:
                     raise ConflictingDefinitionError(
                         f"TAGGED collection {collection.name!r} already holds a different {type_name} dataset "

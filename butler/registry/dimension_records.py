@@ -1,4 +1,4 @@
-"""Storage of dimension records: insert, sync, cached lookup, data ID expansion."""
+"""Storage of dimension records: insert, sync, cached lookup (expansion: `data_id_expansion`)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ import sqlalchemy as sa
 
 from .. import spatial
 from ..dimensions import (
-    DataCoordinate,
     Dimension,
     DimensionElement,
-    DimensionGroup,
     DimensionRecord,
     DimensionUniverse,
 )
-from ..dimensions.data_coordinate import normalize_value
-from ..errors import ConflictingDefinitionError, DataIdValueError, DimensionNameError, InconsistentDataIdError
+from ..errors import ConflictingDefinitionError, DataIdValueError, DimensionNameError
 from ..spatial import Pixelization, pixelization_from_name
 from ..timespan import Timespan
 from .database import Database
@@ -92,8 +89,21 @@ class DimensionRecordStorage:
         self._tables = tables
         self._universe = universe
         self._cache: dict[str, dict[tuple, DimensionRecord | None]] = {}
-        self._plans: dict[DimensionGroup, list[tuple] | None] = {}
         self._fetch_statements: dict[str, sa.Select] = {}
+
+    @property
+    def universe(self) -> DimensionUniverse:
+        """The universe whose elements' records are stored."""
+        return self._universe
+
+    @property
+    def record_cache(self) -> Mapping[str, Mapping[tuple, DimensionRecord | None]]:
+        """Records read so far, by element name then required values (`None`: known to be absent).
+
+        For lookups that must not cost a call each (`DataIdExpander`); fill
+        it with `fetch_one` or `prefetch`.
+        """
+        return self._cache
 
     def clear_cache(self) -> None:
         """Forget every cached record."""
@@ -413,201 +423,3 @@ class DimensionRecordStorage:
             if not isinstance(element, Dimension):
                 for key in chunk:
                     cache.setdefault(key, None)
-
-    def prefetch_many(self, data_ids: Sequence[DataCoordinate]) -> None:
-        """Load, with a few bulk queries, the records that expanding these data IDs will need."""
-        by_group: dict[DimensionGroup, list[DataCoordinate]] = {}
-        for data_id in data_ids:
-            if not data_id.hasRecords():
-                by_group.setdefault(data_id.dimensions, []).append(data_id)
-        for group, members in by_group.items():
-            if len(members) < 8:
-                continue
-            for name in group.elements:
-                element = self._universe[name]
-                if all(d.name in group.required for d in element.required):
-                    self.prefetch(element, [tuple(m[d.name] for d in element.required) for m in members])
-
-    def expand_many(self, data_ids: Sequence[DataCoordinate]) -> list[DataCoordinate]:
-        """`expand` for many data IDs, loading their records in bulk first."""
-        self.prefetch_many(data_ids)
-        return [self.expand(d) for d in data_ids]
-
-    # Data IDs ------------------------------------------------------------
-
-    def resolve_alternate_keys(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Replace ``element.field`` keys (e.g. ``detector.full_name``, ``exposure.obs_id``)
-        by the dimension values they identify."""
-        dotted = {k: v for k, v in values.items() if isinstance(k, str) and "." in k}
-        if not dotted:
-            return values
-        result = {k: v for k, v in values.items() if k not in dotted}
-        for key, value in dotted.items():
-            element_name, _, field = key.partition(".")
-            element = self._universe[element_name]
-            if not isinstance(element, Dimension):
-                raise DimensionNameError(f"{key!r}: {element_name!r} is not a dimension.")
-            if field == element.primary_key.name:
-                self._merge(result, element.name, value)
-                continue
-            table = self.table(element)
-            if field not in table.columns:
-                raise DimensionNameError(
-                    f"{key!r}: {element_name} records have no field {field!r}; "
-                    f"fields are {list(element.RecordClass.field_names)}."
-                )
-            conditions = [table.columns[field] == value]
-            for dim in element.required:
-                if dim is not element and dim.name in result:
-                    conditions.append(table.columns[dim.name] == result[dim.name])
-            rows = self._db.fetch_all(sa.select(table).where(*conditions))
-            if not rows:
-                raise DataIdValueError(f"No {element_name} record has {field} = {value!r}.")
-            if len(rows) > 1:
-                raise DataIdValueError(
-                    f"{key} = {value!r} matches {len(rows)} {element_name} records; add the "
-                    f"{[d.name for d in element.required if d is not element]} value(s) to choose one."
-                )
-            record = self.row_to_record(element, rows[0]._mapping)
-            for dim_name, dim_value in record.dimension_values.items():
-                self._merge(result, dim_name, dim_value)
-        return result
-
-    @staticmethod
-    def _merge(values: dict[str, Any], key: str, value: Any) -> None:
-        if key in values and values[key] != value:
-            raise InconsistentDataIdError(f"Data ID gives {key}={values[key]!r} but also implies {key}={value!r}.")
-        values[key] = value
-
-    def _expansion_plan(self, group: DimensionGroup) -> list[tuple] | None:
-        """The order in which `expand` can look up a group's records knowing only its required values.
-
-        Each step is ``(name, element, key_names, implied_names, has_table)``;
-        `None` if some implied value cannot be derived that way (then `expand`
-        takes its general path). Computed once per group: expanding the data
-        IDs of a large insert is the hot path of filling a registry.
-        """
-        plans = self._plans
-        if group in plans:
-            return plans[group]
-        known = set(group.required)
-        pending = list(group.required) + list(group.implied)
-        steps: list[tuple] = []
-        while pending:
-            ready = [name for name in pending if name in known]
-            if not ready:
-                plans[group] = None
-                return None
-            for name in ready:
-                pending.remove(name)
-                element = self._universe[name]
-                implied_names = tuple(d.name for d in element.implied)
-                steps.append((name, element, tuple(d.name for d in element.required), implied_names,
-                              element.has_own_table))
-                known.update(implied_names)
-        for name in group.elements:
-            if name not in {step[0] for step in steps}:
-                element = self._universe[name]
-                steps.append((name, element, tuple(d.name for d in element.required), None, True))
-        plans[group] = steps
-        return steps
-
-    def _expand_by_plan(self, data_id: DataCoordinate, plan: list[tuple]) -> DataCoordinate:
-        group = data_id.dimensions
-        known = dict(data_id.mapping)
-        found: dict[str, DimensionRecord | None] = {}
-        caches = self._cache
-        for name, element, key_names, implied_names, has_table in plan:
-            if not has_table:
-                found[name] = None
-                continue
-            key = tuple(known[k] for k in key_names)
-            cache = caches.get(name)
-            record = cache.get(key, _MISSING) if cache is not None else _MISSING
-            if record is _MISSING:
-                record = self.fetch_one(element, key)
-            if implied_names is None:  # an element that is not a dimension of the group
-                found[name] = record
-                continue
-            if record is None:
-                raise DataIdValueError(
-                    f"No {name} record for {name}={known[name]!r} in data ID "
-                    f"{ {k: known[k] for k in key_names} }."
-                )
-            found[name] = record
-            for implied_name in implied_names:
-                value = getattr(record, implied_name)
-                if value is None:
-                    continue
-                if known.setdefault(implied_name, value) != value:
-                    raise InconsistentDataIdError(
-                        f"Data ID has {implied_name}={known[implied_name]!r}, but the {name} record "
-                        f"{known[name]!r} says {implied_name}={value!r}."
-                    )
-        return DataCoordinate(group, tuple(known.get(k) for k in group.data_coordinate_keys), found)
-
-    def expand(self, data_id: DataCoordinate, records: Mapping[str, DimensionRecord | None] | None = None,
-               implied: Mapping[str, Any] | None = None) -> DataCoordinate:
-        """Fill implied values and attach records; check that every value has a record.
-
-        ``implied`` holds implied values the caller was given for a data ID
-        that is not full (e.g. ``physical_filter`` with only ``visit``); they
-        are checked against the records like the values of a full data ID.
-
-        Raises
-        ------
-        DataIdValueError
-            If a dimension value has no record.
-        InconsistentDataIdError
-            If a given implied value disagrees with the records.
-        """
-        if data_id.hasRecords():
-            return data_id
-        group: DimensionGroup = data_id.dimensions
-        if not records and not implied:
-            plan = self._expansion_plan(group)
-            if plan is not None:
-                return self._expand_by_plan(data_id, plan)
-        known = dict(data_id.mapping)
-        for name, value in (implied or {}).items():
-            if name in group.implied and name not in known and value is not None:
-                known[name] = normalize_value(self._universe, name, value)
-        found: dict[str, DimensionRecord | None] = dict(records) if records else {}
-        pending = list(group.required) + list(group.implied)
-        while pending:
-            ready = [name for name in pending if name in known]
-            if not ready:
-                raise DataIdValueError(f"No value could be found for dimension(s) {pending} of {group}.")
-            for name in ready:
-                pending.remove(name)
-                element = self._universe[name]
-                record = found.get(name)
-                if record is None:
-                    if not element.has_own_table:
-                        found[name] = None
-                        continue
-                    key = tuple(known[d.name] for d in element.required)
-                    record = self.fetch_one(element, key)
-                    if record is None:
-                        raise DataIdValueError(
-                            f"No {name} record for {name}={known[name]!r} in data ID "
-                            f"{ {d.name: known[d.name] for d in element.required} }."
-                        )
-                    found[name] = record
-                for implied in element.implied:
-                    value = getattr(record, implied.name)
-                    if implied.name in known and value is not None and known[implied.name] != value:
-                        raise InconsistentDataIdError(
-                            f"Data ID has {implied.name}={known[implied.name]!r}, but the {name} record "
-                            f"{known[name]!r} says {implied.name}={value!r}."
-                        )
-                    if value is not None:
-                        known[implied.name] = value
-        for name in group.elements:
-            if name in found:
-                continue
-            element = self._universe[name]
-            key = tuple(known[d.name] for d in element.required)
-            found[name] = self.fetch_one(element, key)
-        full_values = tuple(known.get(k) for k in group.data_coordinate_keys)
-        return DataCoordinate(group, full_values, found)

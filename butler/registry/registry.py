@@ -13,9 +13,10 @@ import sqlalchemy as sa
 
 from ..collection_type import CollectionType
 from ..dataset_association import DatasetAssociation
-from ..dataset_ref import DatasetIdGenEnum, DatasetRef, generate_dataset_id
+from ..dataset_ref import DatasetIdGenEnum, DatasetRef, generate_dataset_id, uuid7_batch
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, DimensionElement, DimensionGroup, DimensionRecord, DimensionUniverse
+from ..dimensions.data_coordinate import normalize_value
 from ..errors import (
     DataIdValueError,
     DatasetTypeError,
@@ -23,6 +24,7 @@ from ..errors import (
 )
 from ..timespan import Timespan
 from .collections import CollectionManager, CollectionRecord
+from .data_id_expansion import DataIdExpander
 from .database import Database
 from .dataset_types import DatasetTypeManager, DatasetTypeRecord
 from .datasets import DatasetStorage
@@ -74,6 +76,7 @@ class Registry:
         self.dimensions = universe
         self._tables: StaticTables = make_static_tables(universe)
         self.dimension_records = DimensionRecordStorage(db, self._tables, universe)
+        self.data_id_expander = DataIdExpander(self.dimension_records)
         self.collections_manager = CollectionManager(db, self._tables)
         self.dataset_types = DatasetTypeManager(db, self._tables, universe)
         self.datasets = DatasetStorage(db, self._tables, self.dataset_types, self.collections_manager)
@@ -210,17 +213,17 @@ class Registry:
         if isinstance(dataId, DataCoordinate) and not kwargs and (dimensions is None or dataId.dimensions == dimensions):
             if dataId.hasRecords():
                 return dataId
-            return self.dimension_records.expand(dataId, records)
+            return self.data_id_expander.expand(dataId, records)
         values: dict[str, Any] = dict(dataId.mapping if isinstance(dataId, DataCoordinate) else (dataId or {}))
         values.update(kwargs)
-        values = self.dimension_records.resolve_alternate_keys(values)
+        values = self.data_id_expander.resolve_alternate_keys(values)
         defaults = self.defaults.data_id(self.dimensions) if withDefaults else None
         data_id = DataCoordinate.standardize(values, dimensions=dimensions, universe=self.dimensions,
                                              defaults=defaults)
         # Implied values given without all the others are dropped by standardize;
         # hand them over so that expansion checks them against the records.
         implied = {k: values[k] for k in data_id.dimensions.implied if k in values}
-        return self.dimension_records.expand(data_id, records, implied)
+        return self.data_id_expander.expand(data_id, records, implied)
 
     # Dataset types -----------------------------------------------------------
 
@@ -380,13 +383,18 @@ class Registry:
         run_record = self.collections_manager.find(run)
         data_ids = self._expand_for_insert(list(dataIds), dataset_type.dimensions) if expand else [
             DataCoordinate.standardize(d, dimensions=dataset_type.dimensions) for d in dataIds]
-        refs = [DatasetRef(dataset_type, data_id, run,
-                           id=generate_dataset_id(dataset_type, data_id, run, idGenerationMode), conform=False)
-                for data_id in data_ids]
+        if idGenerationMode is DatasetIdGenEnum.UNIQUE:
+            ids = uuid7_batch(len(data_ids))
+        else:
+            ids = [generate_dataset_id(dataset_type, data_id, run, idGenerationMode) for data_id in data_ids]
+        refs = [DatasetRef(dataset_type, data_id, run, id=id_, conform=False) for data_id, id_ in zip(data_ids, ids)]
         return self.datasets.insert(record, run_record, refs)
 
     def _expand_for_insert(self, data_ids: list[Any], dimensions: DimensionGroup) -> list[DataCoordinate]:
         """`expandDataId` for every data ID of a batch, with records loaded in bulk first."""
+        rows = self._required_rows(data_ids, dimensions)
+        if rows is not None:
+            return self.data_id_expander.expand_required(dimensions, rows)
         defaults = self.defaults.data_id(self.dimensions)
         implied_names = dimensions.implied
         standardized: list[DataCoordinate | None] = []
@@ -396,7 +404,7 @@ class Registry:
                                                                universe=self.dimensions, defaults=defaults))
             else:
                 standardized.append(None)  # alternate keys such as detector.full_name: the general path
-        self.dimension_records.prefetch_many([d for d in standardized if d is not None])
+        self.data_id_expander.prefetch_many([d for d in standardized if d is not None])
         expanded = []
         for given, data_id in zip(data_ids, standardized):
             if data_id is None:
@@ -405,8 +413,28 @@ class Registry:
             implied = None
             if not isinstance(given, DataCoordinate) and implied_names:
                 implied = {k: given[k] for k in implied_names if k in given} or None
-            expanded.append(self.dimension_records.expand(data_id, None, implied))
+            expanded.append(self.data_id_expander.expand(data_id, None, implied))
         return expanded
+
+    def _required_rows(self, data_ids: list[Any], dimensions: DimensionGroup) -> list[tuple] | None:
+        """Normalized required values of a batch that needs no defaults, alternate keys or implied
+        values (the common case of a bulk insert); `None` when some data ID needs the general path."""
+        required = dimensions.required
+        names = set(required)
+        for data_id in data_ids:
+            if isinstance(data_id, DataCoordinate):
+                if data_id.dimensions != dimensions or data_id.hasRecords():
+                    return None
+            elif not isinstance(data_id, Mapping) or data_id.keys() != names:
+                return None
+        columns = []
+        for name in required:
+            column = [data_id[name] for data_id in data_ids]
+            pytype = self.dimensions[name].primary_key.pytype
+            if not all(type(value) is pytype for value in column):
+                column = [normalize_value(self.dimensions, name, value) for value in column]
+            columns.append(column)
+        return list(zip(*columns))
 
     def _importDatasets(self, datasets: Iterable[DatasetRef], expand: bool = True) -> list[DatasetRef]:
         """Add datasets whose IDs are already chosen; identical existing ones are skipped."""
@@ -418,7 +446,9 @@ class Registry:
             for (type_name, run), refs in by_key.items():
                 record, dataset_type = self._resolve_dataset_type(refs[0].datasetType)
                 if expand:
-                    refs = [ref.expanded(self.expandDataId(ref.dataId)) for ref in refs]
+                    data_ids = self.data_id_expander.expand_many(
+                        [DataCoordinate.standardize(ref.dataId, dimensions=dataset_type.dimensions) for ref in refs])
+                    refs = [ref.expanded(data_id) for ref, data_id in zip(refs, data_ids)]
                 result.extend(self.datasets.insert(record, self.collections_manager.find(run), refs,
                                                    ignore_existing_ids=True))
         return result

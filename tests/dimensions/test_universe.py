@@ -187,6 +187,17 @@ class TestGroups:
         assert pickle.loads(pickle.dumps(group)) == group
         assert isinstance(pickle.loads(pickle.dumps(group)), DimensionGroup)
 
+    def test_the_default_universe_pickles_by_name_and_others_by_configuration(self):
+        default = DimensionUniverse.default()
+        assert len(pickle.dumps(default)) < 100
+        assert pickle.loads(pickle.dumps(default)) is default
+        config = DimensionUniverse.default_config()
+        config["namespace"] = "other"
+        other = DimensionUniverse(config)
+        copy = pickle.loads(pickle.dumps(other))
+        assert copy is other and copy.namespace == "other"
+        assert len(pickle.dumps(other)) > 1000
+
 
 class TestRecords:
     def test_record_fields_follow_lsst(self, universe):

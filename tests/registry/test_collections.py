@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from butler import (
     CollectionCycleError,
@@ -276,3 +277,24 @@ class TestRemoval:
         tree.removeCollection("tag")
         assert tree.getDataset(refs[0].id) == refs[0]
         assert tree.findDataset("x", {"instrument": "Cam"}, collections="r3") == refs[0]
+
+    def test_removing_a_tagged_collection_deletes_its_memberships(self, tree):
+        # Tags rows have no cascading foreign key to the collection: removal deletes them, so a
+        # collection made later (which may reuse the integer key on SQLite) starts empty.
+        tree.insertDimensionData("instrument", {"name": "Cam"})
+        tree.registerDatasetType(DatasetType("x", ("instrument",), "StructuredDataDict",
+                                             universe=tree.dimensions))
+        refs = tree.insertDatasets("x", [{"instrument": "Cam"}], run="r3")
+        tree.associate("tag", refs)
+        tags = tree.datasets._types.find("x").tags
+        key = tree.collections_manager.find("tag").key
+
+        def memberships() -> int:
+            return tree.db.execute(sa.select(sa.func.count()).select_from(tags)
+                                   .where(tags.c.collection_id == key)).scalar()
+
+        assert memberships() == 1
+        tree.removeCollection("tag")
+        assert memberships() == 0
+        tree.registerCollection("tag2", CollectionType.TAGGED)
+        assert list(tree.queryDatasets("x", collections="tag2")) == []

@@ -116,3 +116,78 @@ def test_revision_0004_drops_and_downgrade_restores_dimension_keys_on_postgresql
     assert restored and all(keys == {"instrument", "detector"} for keys in restored.values())
     migrator.upgrade()
     assert all(not keys for keys in _dimension_keys_of_tags_tables(registry).values())
+
+
+def _foreign_keys(registry, table: str) -> set[tuple[str, str]]:
+    inspector = sa.inspect(registry.db.engine)
+    return {(key["constrained_columns"][0], key["referred_table"]) for key in inspector.get_foreign_keys(table)}
+
+
+def _register_x(registry) -> str:
+    from butler import DatasetType
+
+    registry.insertDimensionData("instrument", {"name": "Cam", "detector_max": 2})
+    registry.registerDatasetType(DatasetType("x", ("instrument", "detector"), "StructuredDataDict",
+                                             universe=registry.dimensions))
+    return registry.datasets._types.find("x").tags.name
+
+
+def test_dataset_and_tags_rows_refer_by_foreign_key_only_to_their_run_and_dataset(registry):
+    tags = _register_x(registry)
+    assert _foreign_keys(registry, "dataset") == {("run_id", "run")}
+    assert _foreign_keys(registry, tags) == {("dataset_id", "dataset")}
+
+
+@pytest.mark.postgres
+def test_revision_0005_drops_and_downgrade_restores_type_and_collection_keys_on_postgresql(registry, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the keys are only dropped on PostgreSQL")
+    tags = _register_x(registry)
+    migrator = SchemaMigrator(registry.db)
+    migrator.downgrade("0004")
+    assert _foreign_keys(registry, "dataset") == {("run_id", "run"), ("dataset_type_id", "dataset_type")}
+    assert _foreign_keys(registry, tags) == {("dataset_id", "dataset"), ("dataset_type_id", "dataset_type"),
+                                             ("collection_id", "collection")}
+    migrator.upgrade()
+    assert _foreign_keys(registry, "dataset") == {("run_id", "run")}
+    assert _foreign_keys(registry, tags) == {("dataset_id", "dataset")}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("remove", ["dataset type", "collection"])
+def test_an_uncommitted_insert_holds_its_dataset_type_and_collection_against_removal(
+        registry, db_url, open_databases, remove):
+    """Without per-row foreign keys, the rows an insert refers to are locked once instead."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite serializes writing transactions; PostgreSQL relies on the row locks")
+    from butler import CollectionType, OrphanedRecordError
+
+    _register_x(registry)
+    registry.insertDimensionData("detector", *[{"instrument": "Cam", "id": i, "full_name": f"d{i}"} for i in (0, 1)])
+    registry.registerRun("r")
+    registry.registerCollection("tag", CollectionType.TAGGED)
+    refs = registry.insertDatasets("x", [{"instrument": "Cam", "detector": i} for i in (0, 1)], run="r")
+    registry.associate("tag", refs[:1])  # so that the collection summary row exists already
+    other = Registry.open(open_databases(db_url), "repo")
+
+    def removal():
+        if remove == "dataset type":
+            other.removeDatasetType("x")
+        else:
+            other.removeCollection("tag")
+
+    with registry.transaction():
+        registry.associate("tag", refs[1:])
+        with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+            with other.db.transaction() as conn:
+                conn.execute(sa.text("SET LOCAL lock_timeout = '300ms'"))
+                removal()
+    if remove == "dataset type":
+        with pytest.raises(OrphanedRecordError):
+            removal()
+    else:
+        removal()
+        tags = registry.datasets._types.find("x").tags
+        orphans = sa.select(sa.func.count()).select_from(tags).where(
+            tags.c.collection_id.not_in(sa.select(registry._tables.collection.c.collection_id)))
+        assert registry.db.execute(orphans).scalar() == 0

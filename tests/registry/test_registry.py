@@ -482,6 +482,39 @@ class TestInsertDatasets:
             runs.insertDatasets("d", [vd(1, 0)], run="r2", idGenerationMode=DatasetIdGenEnum.DATAID_TYPE)
 
 
+class TestBatchExpansion:
+    """A batch of plain data IDs is expanded a column at a time; the result must not differ."""
+
+    def test_batch_expansion_equals_one_at_a_time_expansion(self, runs):
+        data_ids = [vd(v, d) for v in range(1, 7) for d in range(4)]
+        refs = runs.insertDatasets("d", data_ids, run="r1")
+        for ref, data_id in zip(refs, data_ids):
+            expected = runs.expandDataId(data_id, dimensions=ref.datasetType.dimensions)
+            assert ref.dataId == expected
+            assert ref.dataId.full_values == expected.full_values
+            assert dict(ref.dataId.records) == dict(expected.records)
+
+    def test_values_of_the_wrong_type_are_normalized(self, runs):
+        (ref,) = runs.insertDatasets("d", [{"instrument": "Cam", "visit": "3", "detector": 2.0}], run="r1")
+        assert ref.dataId["visit"] == 3 and type(ref.dataId["visit"]) is int
+        assert ref.dataId["physical_filter"] == "Cam-r"
+
+    def test_a_value_that_cannot_be_normalized_is_a_data_id_value_error(self, runs):
+        with pytest.raises(DataIdValueError, match="visit"):
+            runs.insertDatasets("d", [vd(1, 0), {"instrument": "Cam", "visit": "one", "detector": 0}], run="r1")
+
+    def test_the_missing_record_is_named_and_nothing_is_inserted(self, runs):
+        with pytest.raises(DataIdValueError, match=r"No visit record for visit=77"):
+            runs.insertDatasets("d", [vd(1, 0), vd(77, 0), vd(2, 0)], run="r1")
+        assert runs.findDataset("d", vd(1, 0), collections="r1") is None
+
+    def test_mixed_batches_with_implied_values_take_the_general_path_and_are_checked(self, runs):
+        with pytest.raises(InconsistentDataIdError, match="physical_filter"):
+            runs.insertDatasets("d", [vd(1, 0), {**vd(1, 1), "physical_filter": "Cam-g"}], run="r1")
+        refs = runs.insertDatasets("d", [vd(1, 0), {**vd(1, 1), "physical_filter": "Cam-r"}], run="r1")
+        assert [r.dataId["physical_filter"] for r in refs] == ["Cam-r", "Cam-r"]
+
+
 class TestBulkInsertThroughCopy:
     """Batches large enough for PostgreSQL's COPY behave exactly as small ones (SQLite: plain INSERT)."""
 
