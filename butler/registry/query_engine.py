@@ -31,6 +31,7 @@ from ..queries.expression_tree import BindName, Identifier, Node
 from ..queries.parser import parse_where
 from ..queries.translate import ExpressionTranslator
 from .collections import CollectionRecord, _is_pattern
+from .dataset_search import DatasetSearch
 from .dimension_records import DimensionRecordStorage
 from .spatial_queries import FixedRegionConstraint, SpatialRefiner, region_from_node, skypix_values_in_where
 
@@ -89,44 +90,10 @@ class QueryBuilder:
         several datasets certified there (its answer would depend on a time).
         """
         record = self.registry.dataset_types.find(dataset_type.nameAndComponent()[0])
-        tables = self.registry.tables
-        tags = record.tags
-        dims = list(record.dataset_type.dimensions.required)
-        searched = [c for c in collections if c.type in (CollectionType.RUN, CollectionType.TAGGED)
-                    or (c.type is CollectionType.CALIBRATION and record.calibs is not None)]
-        plain_keys = [c.key for c in searched if c.type is not CollectionType.CALIBRATION]
-        calib_keys = [c.key for c in searched if c.type is CollectionType.CALIBRATION]
-        selects = []
-        if plain_keys:
-            selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
-                           .where(tags.c.dataset_type_id == record.key, tags.c.collection_id.in_(plain_keys)))
-        if calib_keys:
-            calibs = record.calibs
-            assert calibs is not None
-            if find_first:
-                self._refuse_ambiguous_calibrations(record, calib_keys, collections)
-            selects.append(sa.select(calibs.c.dataset_id, calibs.c.collection_id, *[calibs.c[d] for d in dims])
-                           .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys))
-                           .distinct())
-        if not selects:
-            selects.append(sa.select(tags.c.dataset_id, tags.c.collection_id, *[tags.c[d] for d in dims])
-                           .where(sa.false()))
-        if len(selects) == 1:
-            source = selects[0]
-        else:
-            candidates = sa.union_all(*selects).subquery("candidates")
-            source = sa.select(*candidates.c)
-        if find_first and len(searched) > 1:
-            rank = sa.case({c.key: i for i, c in enumerate(searched)}, value=source.selected_columns.collection_id)
-            inner = source.add_columns(
-                sa.func.row_number().over(partition_by=[source.selected_columns[d] for d in dims], order_by=rank)
-                .label("rank")
-            ).subquery("ranked")
-            subquery = sa.select(*[c for c in inner.c if c.name != "rank"]).where(inner.c.rank == 1).subquery("ds")
-        else:
-            subquery = source.subquery("ds")
-        dataset = tables.dataset.alias("dataset")
-        self._join(subquery, {d: subquery.c[d] for d in dims})
+        search = DatasetSearch(self.registry.db, record, collections, find_first)
+        subquery = search.subquery
+        dataset = self.registry.tables.dataset.alias("dataset")
+        self._join(subquery, {d: subquery.c[d] for d in search.dimensions})
         self.from_clause = self.from_clause.join(dataset, dataset.c.id == subquery.c.dataset_id)  # type: ignore
         self.dataset_type = dataset_type
         self.dataset_columns = {
@@ -136,27 +103,6 @@ class QueryBuilder:
             "run_id": dataset.c.run_id,
             "ingest_date": dataset.c.ingest_date,
         }
-
-    def _refuse_ambiguous_calibrations(self, record: Any, calib_keys: list[int],
-                                       collections: Sequence[CollectionRecord]) -> None:
-        calibs = record.calibs
-        dims = [calibs.c[d] for d in record.dataset_type.dimensions.required]
-        clash = self.registry.db.fetch_all(
-            sa.select(calibs.c.collection_id, *dims)
-            .where(calibs.c.dataset_type_id == record.key, calibs.c.collection_id.in_(calib_keys))
-            .group_by(calibs.c.collection_id, *dims)
-            .having(sa.func.count(sa.distinct(calibs.c.dataset_id)) > 1)
-            .limit(1)
-        )
-        if clash:
-            row = clash[0]
-            name = next(c.name for c in collections if c.key == row[0])
-            data_id = dict(zip(record.dataset_type.dimensions.required, row[1:]))
-            raise InvalidQueryError(
-                f"Find-first search for {record.dataset_type.name} is ambiguous: CALIBRATION collection {name!r} "
-                f"holds several datasets for {data_id}, valid at different times. Use butler.find_dataset(..., "
-                "timespan=...) or a data ID with an exposure/visit, or query with find_first=False."
-            )
 
     def join_dimensions(self, needed_elements: Iterable[str]) -> None:
         """Join whatever tables give every dimension of the query a column."""
