@@ -7,7 +7,6 @@ __all__ = ["Butler"]
 import contextlib
 import os
 import uuid
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -16,27 +15,24 @@ import yaml
 
 from .butler_collections import ButlerCollections
 from .butler_queries import ButlerQueries
-from .collection_type import CollectionType
+from .butler_removal import ButlerRemoval
+from .butler_transfers import ButlerTransfers
 from .data_id_resolution import DataIdResolver, describe_data_id
 from .dataset_ref import DatasetRef
 from .dataset_type import DatasetType
 from .deferred import ButlerURI, DatasetExistence, DatasetRefURIs, DeferredDatasetHandle
 from .dimensions import DataCoordinate, DimensionUniverse
 from .errors import (
-    CollectionTypeError,
     ConflictingDefinitionError,
     DataIdValueError,
     DatasetNotFoundError,
     FileNotFoundInDatastoreError,
     MissingDatasetTypeError,
     NoDefaultCollectionError,
-    OrphanedRecordError,
 )
 from .file_dataset import FileDataset
 from .registry import Database, Registry, RegistryDefaults
 from .repo_config import CONFIG_FILE, RepoConfig, join_path
-
-_UNSTORE_DEFAULT = object()  # removeRuns: "unstore not given"
 
 
 def _datastore_factory():
@@ -45,7 +41,7 @@ def _datastore_factory():
     return FileDatastore
 
 
-class Butler(ButlerQueries):
+class Butler(ButlerQueries, ButlerRemoval, ButlerTransfers):
     """A data butler: a registry of datasets plus a datastore of their files.
 
     Parameters
@@ -642,172 +638,6 @@ class Butler(ButlerQueries):
                 elif refs_left:
                     to_ingest.append(FileDataset(dataset.path, refs_left, dataset.formatter))
             datastore.ingest(to_ingest, transfer=transfer, record_validation_info=record_validation_info)
-
-    # Removal --------------------------------------------------------------------------
-
-    def removeRuns(self, names: Iterable[str] | str, unstore: Any = _UNSTORE_DEFAULT, *,
-                   unlink_from_chains: bool = False) -> None:
-        """Delete RUN collections with all their datasets and files.
-
-        ``unstore`` is ignored (with a `FutureWarning`), as in LSST since v30:
-        the files of removed datasets are always deleted.
-        """
-        if unstore is not _UNSTORE_DEFAULT:
-            warnings.warn("The unstore parameter for removeRuns can no longer be False and is now ignored.  "
-                          "The parameter will be removed after v30.", FutureWarning, stacklevel=2)
-        self._require_writeable()
-        names = [names] if isinstance(names, str) else list(names)
-        registry = self._registry
-        manager = registry.collections_manager
-        records = []
-        for name in names:
-            record = manager.find(name)
-            if record.type is not CollectionType.RUN:
-                raise CollectionTypeError(f"The collection type of {name!r} is {record.type.name}, not RUN.")
-            parents = manager.parents(name)
-            if parents and not unlink_from_chains:
-                raise OrphanedRecordError(
-                    f"RUN {name!r} is in chain(s) {sorted(parents)}; pass unlink_from_chains=True to remove it "
-                    "from them too.")
-            records.append((record, parents))
-        with self.datastore.transaction(), self._db.transaction(savepoint=True):
-            for record, parents in records:
-                for parent in parents:
-                    manager.set_chain(parent, [c for c in manager.get_chain(parent) if c != record.name])
-                refs = _refs_in_run(registry, record)
-                registry.datasets.delete(refs)
-                manager.remove(record.name)
-        self.datastore.emptyTrash()
-
-    def pruneDatasets(self, refs: Iterable[DatasetRef], *, disassociate: bool = True, unstore: bool = False,
-                      tags: Iterable[str] = (), purge: bool = False) -> None:
-        """Remove datasets from TAGGED collections, the datastore, or the repository (``purge``)."""
-        self._require_writeable()
-        refs = list(refs)
-        tags = list(tags)
-        if purge and not unstore:
-            raise TypeError("Cannot pass purge=True without unstore=True.")
-        if purge and not disassociate:
-            raise TypeError("Cannot pass purge=True without disassociate=True.")
-        if disassociate and not tags and not purge:
-            raise TypeError("No tags provided but disassociate=True.")
-        with self.datastore.transaction(), self._db.transaction(savepoint=True):
-            if purge:
-                self._registry.datasets.delete(refs)
-            else:
-                if disassociate:
-                    for tag in tags:
-                        self._registry.disassociate(tag, refs)
-                if unstore:
-                    self.datastore.trash(refs)
-        if unstore:
-            self.datastore.emptyTrash()
-
-    # Moving data -------------------------------------------------------------------------
-
-    def retrieveArtifacts(self, refs: Iterable[DatasetRef], destination: str, transfer: str = "auto",
-                          preserve_path: bool = True, overwrite: bool = False) -> list[ButlerURI]:
-        """Copy the files of datasets to a directory (local or URL)."""
-        paths = self.datastore.retrieveArtifacts(list(refs), os.fspath(destination), transfer=transfer,
-                                                 preserve_path=preserve_path, overwrite=overwrite)
-        return [ButlerURI(p) for p in paths]
-
-    def retrieve_artifacts_zip(self, refs: Iterable[DatasetRef], destination: Any,
-                               overwrite: bool = True) -> ButlerURI:
-        """Write the files of datasets into one zip archive in a directory, as LSST's method does.
-
-        The zip holds the files under their datastore paths and an index,
-        ``_butler_zip_index.json``, listing each dataset (ID, dataset type,
-        RUN, data ID, files) so the archive describes itself.  Its name is a
-        UUID5 of the member paths: the same datasets give the same name.
-
-        Parameters
-        ----------
-        refs : iterable of `DatasetRef`
-            The datasets (each must be stored).
-        destination : `str`
-            Directory (local or URL) to write the zip into; created if needed.
-        overwrite : `bool`, optional
-            Replace a zip of the same name; otherwise that is an error.
-
-        Returns
-        -------
-        zip_file : `ButlerURI`
-            Location of the zip.
-
-        Raises
-        ------
-        ValueError
-            If there are no refs.
-        FileNotFoundInDatastoreError
-            If a dataset has no file here.
-        FileExistsError
-            If the zip exists and ``overwrite`` is false.
-        """
-        from .transfers import retrieve_artifacts_zip
-
-        return ButlerURI(retrieve_artifacts_zip(self, list(refs), os.fspath(destination), overwrite=overwrite))
-
-    def transfer_from(self, source_butler: Butler, source_refs: Iterable[DatasetRef], transfer: str = "auto",
-                      skip_missing: bool = True, register_dataset_types: bool = False,
-                      transfer_dimensions: bool = False, dry_run: bool = False) -> list[DatasetRef]:
-        """Copy datasets (same IDs and runs) and their files from another butler."""
-        from .transfers import transfer_between_butlers
-
-        self._require_writeable()
-        return transfer_between_butlers(self, source_butler, list(source_refs), transfer=transfer,
-                                        skip_missing=skip_missing, register_dataset_types=register_dataset_types,
-                                        transfer_dimensions=transfer_dimensions, dry_run=dry_run)
-
-    def transfer_dimension_records_from(self, source_butler: Butler, source_refs: Iterable[Any]) -> None:
-        """Copy the dimension records of datasets (or data IDs) from another butler; existing ones are kept."""
-        from .transfers import transfer_dimension_records
-
-        self._require_writeable()
-        data_ids = [r.dataId if isinstance(r, DatasetRef) else r for r in source_refs]
-        transfer_dimension_records(self, source_butler, data_ids)
-
-    @contextlib.contextmanager
-    def export(self, *, directory: str | None = None, filename: str | None = None, format: str | None = "yaml",
-               transfer: str | None = None) -> Iterator[Any]:
-        """Export datasets, collections and records to LSST's YAML export format (see docs/exchange.md).
-
-        Yields a `~butler.exchange.RepoExportContext` (``saveDatasets``,
-        ``saveDataIds``, ``saveCollection``, ``saveDimensionData``); the file
-        (``directory/filename``, default ``export.yaml``) is written when the
-        block ends without error.  With ``transfer`` the files are copied (or
-        linked) into ``directory``.
-        """
-        from .exchange import export_context
-
-        with export_context(self, directory=directory, filename=filename, format=format,
-                            transfer=transfer) as context:
-            yield context
-
-    def import_(self, *, directory: Any = None, filename: Any = None, format: str | None = "yaml",
-                transfer: str | None = None, skip_dimensions: set | None = None, record_validation_info: bool = True,
-                without_datastore: bool = False) -> Any:
-        """Import an export file (LSST's or ours, universe versions 0-8), all or nothing (see docs/exchange.md).
-
-        Returns a `~butler.exchange.ImportSummary` (LSST returns `None`).
-        """
-        from .exchange import import_file
-
-        return import_file(self, directory=directory, filename=filename, format=format, transfer=transfer,
-                           skip_dimensions=skip_dimensions, record_validation_info=record_validation_info,
-                           without_datastore=without_datastore)
-
-    def emptyTrash(self) -> None:
-        """Delete the files of datasets removed from the registry."""
-        self.datastore.emptyTrash()
-
-
-def _refs_in_run(registry: Registry, run_record: Any) -> list[DatasetRef]:
-    import sqlalchemy as sa
-
-    t = registry.tables
-    ids = [row[0] for row in registry.db.fetch_all(sa.select(t.dataset.c.id).where(t.dataset.c.run_id == run_record.key))]
-    return list(registry.datasets.get_refs(ids).values())
 
 
 def _load_mapping(value: Mapping[str, Any] | str | None) -> dict[str, Any]:
