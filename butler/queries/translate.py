@@ -18,19 +18,13 @@ from __future__ import annotations
 
 __all__ = ["ExpressionTranslator"]
 
-import datetime
-import numbers
 import operator
-import uuid
-from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import astropy.time
 import sqlalchemy
 from sqlalchemy.sql import ColumnElement
 
-from ..timespan import NSEC_MAX, NSEC_MIN, Timespan, time_to_nsec
 from .columns import ColumnResolver, ResolvedColumn
 from .errors import InvalidQueryError, describe_location
 from .expression_tree import (
@@ -48,15 +42,13 @@ from .expression_tree import (
     SpatialNode,
     StringLiteral,
     TimeLiteral,
-    TupleNode,
     UnaryOp,
     UuidLiteral,
 )
 from .glob_match import GlobMatch
+from .operands import _bind_operand, _Operand
 from .parser import parse_where
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
+from .translate_time import _cmp, _TimeTranslation
 
 _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq,
@@ -66,7 +58,6 @@ _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-_MIRRORED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add,
     "-": operator.sub,
@@ -87,43 +78,6 @@ _EXPECTED = {
     "timespan": "a timespan or a time",
     "region": "a region",
 }
-
-
-@dataclass(slots=True)
-class _Operand:
-    """A translated sub-expression.
-
-    Exactly one representation is used: ``sql`` for anything computed in the
-    database, ``value`` for a Python literal or bind value (kept as Python so
-    SQLAlchemy binds it with the partner column's type), or ``begin``/``end``
-    for timespans (each SQL or an `int` of TAI ns; unbounded sides hold
-    `~butler.timespan.NSEC_MIN` / `~butler.timespan.NSEC_MAX`, as stored).
-    ``type`` extends `ColumnType` with ``time`` (a Python point in time),
-    ``null``, ``sequence`` (a bound collection), ``spatial`` (an AST region)
-    and ``object`` (any other bound value).
-    """
-
-    type: str
-    node: Node
-    origin: str  # "column", "literal", "bind" or "expression", for messages
-    sql: Any = None
-    value: Any = None
-    begin: Any = None
-    end: Any = None
-    resolved: ResolvedColumn | None = None
-
-    @property
-    def is_python(self) -> bool:
-        return self.sql is None and self.type not in ("timespan", "null")
-
-    def describe(self) -> str:
-        if self.origin == "column":
-            return f"{self.type} column '{self.node}'"
-        if self.origin == "bind":
-            return f"bind parameter {self.node} = {self.value!r}"
-        if self.origin == "literal":
-            return f"{self.type} literal {self.node}"
-        return f"{self.type} expression '{self.node}'"
 
 
 class ExpressionTranslator:
@@ -186,7 +140,7 @@ class ExpressionTranslator:
             raise InvalidQueryError("where expression is nested too deeply") from None
 
 
-class _Translation(NodeVisitor[_Operand]):
+class _Translation(_TimeTranslation, NodeVisitor[_Operand]):
     """The state of translating one expression; ``visit`` returns `_Operand`."""
 
     def __init__(
@@ -226,25 +180,6 @@ class _Translation(NodeVisitor[_Operand]):
         if operand.type == "time":
             return sqlalchemy.literal(self._tai_nsec(operand))
         return sqlalchemy.literal(operand.value)
-
-    def _tai_nsec(self, operand: _Operand) -> int:
-        try:
-            nsec = time_to_nsec(operand.value)
-        except (ValueError, ArithmeticError):
-            nsec = None
-        if nsec is None or not _INT64_MIN <= nsec <= _INT64_MAX:
-            raise self._error(
-                operand.node, f"time {operand.node} is outside the range the database can store"
-            )
-        return nsec
-
-    def _utc_datetime(self, operand: _Operand) -> datetime.datetime:
-        try:
-            return operand.value.utc.to_datetime()
-        except (ValueError, ArithmeticError):
-            raise self._error(
-                operand.node, f"time {operand.node} cannot be expressed as a date-time"
-            ) from None
 
     def _bool(self, node: Node) -> Any:
         operand = self.visit(node)
@@ -399,16 +334,6 @@ class _Translation(NodeVisitor[_Operand]):
             rhs.sql if rhs.sql is not None else rhs.value,
         )
 
-    def _time_value(self, operand: _Operand, partner: _Operand) -> Any:
-        """Express a point in time in the storage type of its partner."""
-        if operand.type != "time":
-            if operand.type != partner.type and partner.type != "time":
-                raise self._type_mismatch(operand.node, partner, operand, "compared with")
-            return operand.sql
-        if partner.type == "datetime":
-            return self._utc_datetime(operand)
-        return self._tai_nsec(operand)
-
     def _compare_null(self, node: Node, op: str, lhs: _Operand, rhs: _Operand) -> _Operand:
         other = rhs if lhs.type == "null" else lhs
         if op not in ("=", "!="):
@@ -427,64 +352,7 @@ class _Translation(NodeVisitor[_Operand]):
             clause = self._sql(other).is_(None)
         return self._condition(node, sqlalchemy.not_(clause) if op == "!=" else clause)
 
-    def _compare_timespan(self, node: Node, op: str, lhs: _Operand, rhs: _Operand) -> _Operand:
-        if lhs.type != "timespan":
-            return self._compare_timespan(node, _MIRRORED[op], rhs, lhs)
-        if rhs.type == "timespan":
-            left, right = lhs, rhs
-
-            def same() -> Any:
-                return sqlalchemy.and_(
-                    _cmp(operator.eq, left.begin, right.begin), _cmp(operator.eq, left.end, right.end)
-                )
-
-            conditions = {
-                "=": same,
-                "!=": lambda: sqlalchemy.not_(same()),
-                "<": lambda: _cmp(operator.le, left.end, right.begin),
-                ">": lambda: _cmp(operator.ge, left.begin, right.end),
-            }
-        elif rhs.type in ("time", "timestamp"):
-            point = self._nsec(rhs)
-            conditions = {
-                "<": lambda: _cmp(operator.le, lhs.end, point),
-                ">": lambda: _cmp(operator.gt, lhs.begin, point),
-            }
-        else:
-            raise self._type_mismatch(node, lhs, rhs, "compared with")
-        build = conditions.get(op)
-        if build is None:
-            supported = ", ".join(repr(o) for o in conditions)
-            raise self._error(
-                node, f"{op!r} is not defined between {lhs.describe()} and {rhs.describe()}; use {supported}"
-            )
-        return self._condition(node, build())
-
-    # -- time intervals ---------------------------------------------------
-
-    def _nsec(self, operand: _Operand, unbounded: int | None = None) -> Any:
-        """TAI ns of a point in time (SQL or `int`); NULL means ``unbounded`` if given."""
-        if operand.type == "null" and unbounded is not None:
-            return unbounded
-        if operand.type == "time":
-            return self._tai_nsec(operand)
-        if operand.type == "timestamp":
-            return operand.sql
-        raise self._error(
-            operand.node, f"expected a time such as T'2020-01-01T00:00:00', got {operand.describe()}"
-        )
-
-    def _interval(self, operand: _Operand) -> tuple[Any, Any]:
-        """``[begin, end)`` of a timespan, or ``[t, t + 1ns)`` of a time point."""
-        if operand.type == "timespan":
-            return operand.begin, operand.end
-        point = self._nsec(operand)
-        return point, point + 1
-
-    def visit_TupleNode(self, node: TupleNode) -> _Operand:
-        first, second = (self.visit(item) for item in node.items)
-        begin, end = self._nsec(first, NSEC_MIN), self._nsec(second, NSEC_MAX)
-        return _Operand("timespan", node, "literal", begin=begin, end=end)
+    # -- OVERLAPS and regions ---------------------------------------------
 
     def _overlaps(self, node: BinaryOp) -> _Operand:
         lhs = self.visit(node.lhs)
@@ -564,27 +432,6 @@ class _Translation(NodeVisitor[_Operand]):
             return sqlalchemy.false()
         return clauses[0] if len(clauses) == 1 else sqlalchemy.or_(*clauses)
 
-    def _time_containment(self, node: IsIn, lhs: _Operand) -> Any:
-        items = [self.visit(item) for item in node.items]  # a range item raises here
-        if len(items) == 1 and items[0].type == "sequence":
-            items = items[0].value
-        if len(items) == 2:
-            begin, end = self._nsec(items[0], NSEC_MIN), self._nsec(items[1], NSEC_MAX)
-        elif len(items) == 1 and items[0].type == "timespan":
-            begin, end = items[0].begin, items[0].end
-        else:
-            raise self._error(
-                node,
-                "IN with a time needs a time range: (T'begin', T'end'), (begin_column, end_column) "
-                "or (timespan_column)",
-            )
-        if lhs.type == "timespan":
-            inner_begin, inner_end = lhs.begin, lhs.end
-        else:
-            inner_begin = inner_end = self._nsec(lhs)
-            return sqlalchemy.and_(_cmp(operator.ge, inner_begin, begin), _cmp(operator.lt, inner_end, end))
-        return sqlalchemy.and_(_cmp(operator.ge, inner_begin, begin), _cmp(operator.le, inner_end, end))
-
     def visit_GlobNode(self, node: GlobNode) -> _Operand:
         expression = self.visit(node.expression)
         if expression.type != "string":
@@ -599,44 +446,6 @@ class _Translation(NodeVisitor[_Operand]):
 
     def generic_visit(self, node: Node) -> _Operand:
         raise self._error(node, f"{type(node).__name__} is not supported here")
-
-
-def _bind_operand(node: BindName, value: Any) -> _Operand:
-    """Classify a bind value."""
-    if value is None:
-        return _Operand("null", node, "bind", value=None)
-    if isinstance(value, bool):
-        return _Operand("bool", node, "bind", value=value)
-    if isinstance(value, numbers.Integral):
-        if not _INT64_MIN <= int(value) <= _INT64_MAX:
-            raise InvalidQueryError(f"bind parameter {node} = {value} does not fit in a 64-bit integer")
-        return _Operand("int", node, "bind", value=int(value))
-    if isinstance(value, numbers.Real):
-        return _Operand("float", node, "bind", value=float(value))
-    if isinstance(value, str):
-        return _Operand("string", node, "bind", value=value)
-    if isinstance(value, uuid.UUID):
-        return _Operand("uuid", node, "bind", value=value)
-    if isinstance(value, astropy.time.Time) and value.isscalar:
-        return _Operand("time", node, "bind", value=value)
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        return _Operand("time", node, "bind", value=astropy.time.Time(value, scale="utc"))
-    if isinstance(value, Timespan):
-        begin, end = value.nsec
-        return _Operand("timespan", node, "bind", value=value, begin=begin, end=end)
-    if isinstance(value, list | tuple | Set | range) or type(value).__name__ == "ndarray":
-        members = [_bind_operand(node, item) for item in value]
-        return _Operand("sequence", node, "bind", value=members)
-    return _Operand("object", node, "bind", value=value)
-
-
-def _cmp(compare: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    """Compare two TAI-ns bounds, each SQL or `int`."""
-    if not isinstance(a, ColumnElement) and not isinstance(b, ColumnElement):
-        return sqlalchemy.true() if compare(a, b) else sqlalchemy.false()
-    return compare(a, b)
 
 
 def _in_range(target: Any, node: RangeLiteral) -> Any:
