@@ -5,26 +5,23 @@ from __future__ import annotations
 __all__ = ["FileDatastore", "load_datastore_config"]
 
 import contextlib
-import copy
 import itertools
-import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from ..errors import ConflictingDefinitionError, DatasetTypeNotSupportedError, FileNotFoundInDatastoreError
+from ..errors import FileNotFoundInDatastoreError
 from ..formatters import Formatter, FormatterFactory
 from ..storage_class import StorageClass
+from .config import load_datastore_config
 from .formatter_cache import FormatterCache
 from .location import DatastoreRoot
 from .records import FileRecordStore
 from .stored_file import StoredFileInfo
 from .templates import FileTemplates
-from .transfer import DirectoryMaker, file_checksum, file_size, remove_file
+from .transfer import DirectoryMaker
 from .undo import DatastoreTransaction
+from .writing import write_file
 
 if TYPE_CHECKING:
     import uuid
@@ -35,27 +32,7 @@ if TYPE_CHECKING:
     from ..registry.database import Database
     from ..registry.schema import StaticTables
 
-_LOG = logging.getLogger(__name__)
-
 _RECORDS_KEY = "file_datastore_records"
-
-
-def load_datastore_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The default configuration (``butler/configs/datastore.yaml``) with ``overrides`` merged in.
-
-    ``templates`` and ``formatters`` are merged entry by entry; other keys
-    are replaced.
-    """
-    text = resources.files("butler.configs").joinpath("datastore.yaml").read_text()
-    config = yaml.safe_load(text)
-    for key, value in (overrides or {}).items():
-        if key in ("templates", "formatters") and isinstance(value, Mapping):
-            merged = dict(config.get(key) or {})
-            merged.update(value)
-            config[key] = merged
-        else:
-            config[key] = copy.deepcopy(value)
-    return config
 
 
 class FileDatastore:
@@ -194,22 +171,6 @@ class FileDatastore:
         """Check that the templates give unique paths to these dataset types (see `FileTemplates.validate`)."""
         self.templates.validate(entities)
 
-    def _check_occupied(self, relative: str, ref: DatasetRef) -> None:
-        """Refuse to overwrite a file that a record refers to; allow orphans."""
-        if self.records is None:
-            # No records to consult: the quantum graph fixed this output's path and ID, and
-            # the file is a leftover of an earlier, unregistered attempt.
-            _LOG.debug("Overwriting %s (no datastore records to consult).", relative)
-            return
-        owners = self.records.datasets_at(relative)
-        if ref.id in owners:
-            raise ConflictingDefinitionError(f"Datastore already contains dataset: {ref}")
-        if owners:
-            raise ConflictingDefinitionError(
-                f"Cannot write {ref} to {self.root.url_of(relative)}: that file belongs to dataset(s) "
-                f"{', '.join(str(i) for i in owners)}; the file template does not give unique paths.")
-        _LOG.debug("Overwriting %s, which no record refers to.", relative)
-
     # put ---------------------------------------------------------------------
 
     def put(self, obj: Any, ref: DatasetRef) -> StoredFileInfo:
@@ -239,7 +200,7 @@ class FileDatastore:
             Raised if ``obj`` cannot be converted to the storage class.
         """
         with self.transaction() as txn:
-            info = self._write(obj, ref, txn)
+            info = write_file(self, obj, ref, txn)
             txn.register_undo(f"record {ref.id}", self.records.delete, [ref.id])
             self.records.insert([info], what=ref)
         return info
@@ -247,7 +208,7 @@ class FileDatastore:
     def put_many(self, pairs: Iterable[tuple[Any, DatasetRef]]) -> list[StoredFileInfo]:
         """Write several datasets and record them with one statement; all or nothing."""
         with self.transaction() as txn:
-            infos = [self._write(obj, ref, txn) for obj, ref in pairs]
+            infos = [write_file(self, obj, ref, txn) for obj, ref in pairs]
             txn.register_undo(f"records of {len(infos)} datasets", self.records.delete,
                               [info.dataset_id for info in infos])
             self.records.insert(infos, what=f"{len(infos)} datasets")
@@ -261,59 +222,7 @@ class FileDatastore:
         file.
         """
         with self.transaction() as txn:
-            return self._write(obj, ref, txn)
-
-    def _write(self, obj: Any, ref: DatasetRef, txn: DatastoreTransaction) -> StoredFileInfo:
-        if ref.datasetType.isComponent():
-            raise DatasetTypeNotSupportedError(f"Cannot put a component ({ref}); put the composite dataset.")
-        formatter, relative = self._write_plan(ref)
-        storage_class = formatter.storage_class
-        if not storage_class.is_type(obj):
-            obj = storage_class.coerce_type(obj)
-        fs = self.root.fs
-        target = f"{self.root.path}/{relative}"
-        created_directory = self.dirs.ensure_parent(fs, target)
-        if fs is None:
-            if not created_directory and os.path.lexists(target):
-                self._check_occupied(relative, ref)
-            self._write_local(formatter, obj, target)
-        else:
-            if fs.exists(target):
-                self._check_occupied(relative, ref)
-            try:
-                formatter.write(obj, fs, target)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    remove_file(fs, target)
-                raise
-        txn.register_undo(f"write {target}", remove_file, fs, target)
-        return StoredFileInfo(
-            dataset_id=ref.id,
-            path=relative,
-            formatter=self.formatters.name_of(formatter),
-            storage_class=storage_class.name,
-            checksum=file_checksum(fs, target, self.checksum_algorithm) if self.use_checksum else None,
-            file_size=file_size(fs, target),
-        )
-
-    def _write_local(self, formatter: Formatter, obj: Any, target: str) -> None:
-        """Write to a temporary name in the target's directory, then rename into place."""
-        parent, _, base = target.rpartition("/")
-        temporary = f"{parent}/.{base}.{os.getpid()}-{next(self._tmp_counter)}.tmp"
-        try:
-            try:
-                formatter.write(obj, None, temporary)
-            except FileNotFoundError:
-                # The directory was removed since we last saw it.
-                if os.path.isdir(parent):
-                    raise
-                os.makedirs(parent, exist_ok=True)
-                formatter.write(obj, None, temporary)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(temporary)
-            raise
+            return write_file(self, obj, ref, txn)
 
     # get ---------------------------------------------------------------------
 
