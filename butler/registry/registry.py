@@ -13,10 +13,9 @@ import sqlalchemy as sa
 
 from ..collection_type import CollectionType
 from ..dataset_association import DatasetAssociation
-from ..dataset_ref import DatasetIdGenEnum, DatasetRef, generate_dataset_id, uuid7_batch
+from ..dataset_ref import DatasetRef
 from ..dataset_type import DatasetType
 from ..dimensions import DataCoordinate, DimensionElement, DimensionGroup, DimensionRecord, DimensionUniverse
-from ..dimensions.data_coordinate import normalize_value
 from ..errors import (
     DataIdValueError,
     DatasetTypeError,
@@ -26,6 +25,7 @@ from ..timespan import Timespan
 from .collections import CollectionManager, CollectionRecord
 from .data_id_expansion import DataIdExpander
 from .database import Database
+from .dataset_insertion import RegistryDatasetInsertion
 from .dataset_types import DatasetTypeManager, DatasetTypeRecord
 from .datasets import DatasetStorage
 from .dimension_records import DimensionRecordStorage
@@ -64,7 +64,7 @@ class RegistryDefaults:
         return f"RegistryDefaults(collections={self.collections}, run={self.run!r}, **{self.dataId_values})"
 
 
-class Registry:
+class Registry(RegistryDatasetInsertion):
     """The SQL registry of a repository (``butler.registry``).
 
     Do not construct directly: use `Registry.create` for a new database or
@@ -344,7 +344,7 @@ class Registry:
                 )
         return self.collections_manager.resolve_search_path(collections)
 
-    # Datasets ------------------------------------------------------------------
+    # Datasets (insertDatasets and _importDatasets: see dataset_insertion.py) -------
 
     def _resolve_dataset_type(self, datasetType: DatasetType | str) -> tuple[DatasetTypeRecord, DatasetType]:
         name = datasetType if isinstance(datasetType, str) else datasetType.name
@@ -362,96 +362,6 @@ class Registry:
         if component:
             return record, record.dataset_type.makeComponentDatasetType(component)
         return record, record.dataset_type
-
-    def insertDatasets(
-        self,
-        datasetType: DatasetType | str,
-        dataIds: Iterable[Any],
-        run: str | None = None,
-        expand: bool = True,
-        idGenerationMode: DatasetIdGenEnum = DatasetIdGenEnum.UNIQUE,
-    ) -> list[DatasetRef]:
-        """Add new datasets (without files) to a RUN and return their references."""
-        run = run or self.defaults.run
-        if run is None:
-            from ..errors import NoDefaultCollectionError
-
-            # LSST raises NoDefaultCollectionError, a CollectionError.
-            raise NoDefaultCollectionError("No run given to insertDatasets, and no default run: pass run=... "
-                                  "(or make the Butler with run=).")
-        record, dataset_type = self._resolve_dataset_type(datasetType)
-        run_record = self.collections_manager.find(run)
-        data_ids = self._expand_for_insert(list(dataIds), dataset_type.dimensions) if expand else [
-            DataCoordinate.standardize(d, dimensions=dataset_type.dimensions) for d in dataIds]
-        if idGenerationMode is DatasetIdGenEnum.UNIQUE:
-            ids = uuid7_batch(len(data_ids))
-        else:
-            ids = [generate_dataset_id(dataset_type, data_id, run, idGenerationMode) for data_id in data_ids]
-        refs = [DatasetRef(dataset_type, data_id, run, id=id_, conform=False) for data_id, id_ in zip(data_ids, ids)]
-        return self.datasets.insert(record, run_record, refs)
-
-    def _expand_for_insert(self, data_ids: list[Any], dimensions: DimensionGroup) -> list[DataCoordinate]:
-        """`expandDataId` for every data ID of a batch, with records loaded in bulk first."""
-        rows = self._required_rows(data_ids, dimensions)
-        if rows is not None:
-            return self.data_id_expander.expand_required(dimensions, rows)
-        defaults = self.defaults.data_id(self.dimensions)
-        implied_names = dimensions.implied
-        standardized: list[DataCoordinate | None] = []
-        for data_id in data_ids:
-            if isinstance(data_id, DataCoordinate) or not any("." in k for k in data_id):
-                standardized.append(DataCoordinate.standardize(data_id, dimensions=dimensions,
-                                                               universe=self.dimensions, defaults=defaults))
-            else:
-                standardized.append(None)  # alternate keys such as detector.full_name: the general path
-        self.data_id_expander.prefetch_many([d for d in standardized if d is not None])
-        expanded = []
-        for given, data_id in zip(data_ids, standardized):
-            if data_id is None:
-                expanded.append(self.expandDataId(given, dimensions=dimensions))
-                continue
-            implied = None
-            if not isinstance(given, DataCoordinate) and implied_names:
-                implied = {k: given[k] for k in implied_names if k in given} or None
-            expanded.append(self.data_id_expander.expand(data_id, None, implied))
-        return expanded
-
-    def _required_rows(self, data_ids: list[Any], dimensions: DimensionGroup) -> list[tuple] | None:
-        """Normalized required values of a batch that needs no defaults, alternate keys or implied
-        values (the common case of a bulk insert); `None` when some data ID needs the general path."""
-        required = dimensions.required
-        names = set(required)
-        for data_id in data_ids:
-            if isinstance(data_id, DataCoordinate):
-                if data_id.dimensions != dimensions or data_id.hasRecords():
-                    return None
-            elif not isinstance(data_id, Mapping) or data_id.keys() != names:
-                return None
-        columns = []
-        for name in required:
-            column = [data_id[name] for data_id in data_ids]
-            pytype = self.dimensions[name].primary_key.pytype
-            if not all(type(value) is pytype for value in column):
-                column = [normalize_value(self.dimensions, name, value) for value in column]
-            columns.append(column)
-        return list(zip(*columns))
-
-    def _importDatasets(self, datasets: Iterable[DatasetRef], expand: bool = True) -> list[DatasetRef]:
-        """Add datasets whose IDs are already chosen; identical existing ones are skipped."""
-        result: list[DatasetRef] = []
-        by_key: dict[tuple[str, str], list[DatasetRef]] = {}
-        for ref in datasets:
-            by_key.setdefault((ref.datasetType.name, ref.run), []).append(ref)
-        with self._db.transaction(savepoint=True):
-            for (type_name, run), refs in by_key.items():
-                record, dataset_type = self._resolve_dataset_type(refs[0].datasetType)
-                if expand:
-                    data_ids = self.data_id_expander.expand_many(
-                        [DataCoordinate.standardize(ref.dataId, dimensions=dataset_type.dimensions) for ref in refs])
-                    refs = [ref.expanded(data_id) for ref, data_id in zip(refs, data_ids)]
-                result.extend(self.datasets.insert(record, self.collections_manager.find(run), refs,
-                                                   ignore_existing_ids=True))
-        return result
 
     def getDataset(self, id: Any) -> DatasetRef | None:
         """The reference for a dataset ID, or `None`."""
