@@ -10,12 +10,10 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-import fsspec
-import yaml
-
 from .butler_collections import ButlerCollections
 from .butler_queries import ButlerQueries
 from .butler_removal import ButlerRemoval
+from .butler_repos import ButlerRepos
 from .butler_transfers import ButlerTransfers
 from .data_id_resolution import DataIdResolver, describe_data_id
 from .dataset_ref import DatasetRef
@@ -32,7 +30,7 @@ from .errors import (
 )
 from .file_dataset import FileDataset
 from .registry import Database, Registry, RegistryDefaults
-from .repo_config import CONFIG_FILE, RepoConfig, join_path
+from .repo_config import RepoConfig
 
 
 def _datastore_factory():
@@ -41,7 +39,7 @@ def _datastore_factory():
     return FileDatastore
 
 
-class Butler(ButlerQueries, ButlerRemoval, ButlerTransfers):
+class Butler(ButlerQueries, ButlerRemoval, ButlerRepos, ButlerTransfers):
     """A data butler: a registry of datasets plus a datastore of their files.
 
     Parameters
@@ -162,103 +160,6 @@ class Butler(ButlerQueries, ButlerRemoval, ButlerTransfers):
             run = defaults.run
         data_id = dict(defaults.dataId_values) if dataId is ... else dict(dataId or {})
         return Butler(butler=self, collections=collections, run=run, writeable=self._writeable, **data_id)
-
-    @staticmethod
-    def makeRepo(
-        root: Any,
-        config: Mapping[str, Any] | str | None = None,
-        dimensionConfig: Mapping[str, Any] | str | None = None,
-        standalone: bool = False,
-        searchPaths: Any = None,
-        forceConfigRoot: bool = True,
-        outfile: str | None = None,
-        overwrite: bool = False,
-    ) -> dict[str, Any]:
-        """Create a new, empty repository and return its configuration.
-
-        Parameters
-        ----------
-        root : `str`
-            Directory or URL (e.g. ``s3://bucket/repo``) of the repository.
-        config : mapping or `str`, optional
-            Overrides, e.g. ``{"registry": {"db": "postgresql://..."}}`` or a
-            YAML file of them. A repository on an object store needs a
-            server database.
-        dimensionConfig : mapping or `str`, optional
-            A dimension universe YAML (defaults to the one shipped).
-        overwrite : `bool`, optional
-            Replace an existing ``butler.yaml``.
-
-        Raises
-        ------
-        FileExistsError
-            If the repository already exists and ``overwrite`` is false.
-        """
-        root = os.fspath(root)
-        is_url = "://" in root and not root.startswith("file://")
-        if root.startswith("file://"):
-            root = root[len("file://"):]
-        if not is_url:
-            root = os.path.abspath(root)
-        overrides = _load_mapping(config)
-        data: dict[str, Any] = {
-            "registry": {"db": "sqlite:///<butlerRoot>/gen3.sqlite3"},
-            "datastore": {"root": "<butlerRoot>"},
-        }
-        for section, values in overrides.items():
-            if isinstance(values, Mapping):
-                data.setdefault(section, {}).update(values)
-            else:
-                data[section] = values
-        if is_url and data["registry"]["db"].startswith("sqlite"):
-            raise ValueError(
-                f"A repository at {root} (an object store) needs a server database: pass "
-                "config={'registry': {'db': 'postgresql://...'}} (or `butler create --db`)."
-            )
-        fs, config_path = fsspec.core.url_to_fs(join_path(root, CONFIG_FILE))
-        if fs.exists(config_path) and not overwrite:
-            raise FileExistsError(f"{join_path(root, CONFIG_FILE)} already exists; pass overwrite=True to replace it.")
-        fs.makedirs(fs._parent(config_path), exist_ok=True)
-        universe = DimensionUniverse(_load_mapping(dimensionConfig) or None)
-        repo_config = RepoConfig(root, data)
-        db = Database(repo_config.registry_db, writeable=True)
-        try:
-            Registry.create(db, universe)
-        finally:
-            db.close()
-        with fs.open(config_path, "w") as stream:
-            yaml.safe_dump(data, stream, sort_keys=False)
-        if outfile:
-            with fsspec.open(outfile, "w") as stream:
-                yaml.safe_dump(data, stream, sort_keys=False)
-        return data
-
-    @staticmethod
-    def get_known_repos() -> set[str]:
-        """Labels of the repository index."""
-        from .repo_config import get_known_repos
-
-        return set(get_known_repos())
-
-    @staticmethod
-    def get_repo_uri(label: str, return_label: bool = False) -> ButlerURI:
-        """The location the repository index gives for a label.
-
-        Raises
-        ------
-        KeyError
-            If the label is not in the index (or there is no index), unless
-            ``return_label`` is true, in which case the label itself is returned.
-        """
-        from .repo_config import get_known_repos
-
-        known = get_known_repos()
-        if label in known:
-            return ButlerURI(known[label])
-        if return_label:
-            return ButlerURI(label)
-        where = "the repository index" if known else "a repository index ($BUTLER_REPOSITORY_INDEX is not set)"
-        raise KeyError(f"Label {label!r} is not in {where}.")
 
     # Properties ------------------------------------------------------------
 
@@ -638,12 +539,3 @@ class Butler(ButlerQueries, ButlerRemoval, ButlerTransfers):
                 elif refs_left:
                     to_ingest.append(FileDataset(dataset.path, refs_left, dataset.formatter))
             datastore.ingest(to_ingest, transfer=transfer, record_validation_info=record_validation_info)
-
-
-def _load_mapping(value: Mapping[str, Any] | str | None) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if isinstance(value, Mapping):
-        return dict(value)
-    with fsspec.open(os.fspath(value), "r") as stream:
-        return dict(yaml.safe_load(stream) or {})
