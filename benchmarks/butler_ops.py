@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import json
 import math
 import os
@@ -49,6 +48,8 @@ import tempfile
 import time
 import types
 from pathlib import Path
+
+from bench_support import dist_version, import_skybutler
 
 # Headline keys, their units, and the targets the project issue sets for skybutler on a
 # 2-core machine with SQLite.
@@ -66,8 +67,6 @@ INGEST_TYPE = "bench_ingest"
 DIMENSIONS = ("instrument", "visit", "detector")
 STORAGE_CLASS = "StructuredDataDict"
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 # --------------------------------------------------------------------------------------
 # Implementation selection: the only implementation-specific code in the workload.
@@ -79,16 +78,12 @@ def load_impl(impl: str) -> types.SimpleNamespace:
     if impl == "lsst":
         from lsst.daf.butler import Butler, CollectionType, DatasetRef, DatasetType, FileDataset
 
-        version = _dist_version("lsst-daf-butler", "lsst.daf.butler")
+        version = dist_version("lsst-daf-butler", "lsst.daf.butler")
     elif impl == "ours":
-        try:
-            importlib.import_module("butler")
-        except ImportError:
-            # Running from a checkout that is not installed: use the repository's package.
-            sys.path.insert(0, str(REPO_ROOT))
+        import_skybutler()
         from butler import Butler, CollectionType, DatasetRef, DatasetType, FileDataset
 
-        version = _dist_version("skybutler", "butler")
+        version = dist_version("skybutler", "butler")
     else:
         raise ValueError(f"unknown implementation {impl!r}")
     return types.SimpleNamespace(
@@ -99,16 +94,6 @@ def load_impl(impl: str) -> types.SimpleNamespace:
         CollectionType=CollectionType,
         version=version,
     )
-
-
-def _dist_version(dist: str, module: str) -> str:
-    try:
-        from importlib.metadata import version
-
-        return version(dist)
-    except Exception:
-        mod = sys.modules.get(module)
-        return str(getattr(mod, "__version__", "unknown"))
 
 
 # --------------------------------------------------------------------------------------

@@ -59,7 +59,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import json
 import os
 import platform
@@ -70,8 +69,10 @@ import sys
 import tempfile
 import time
 import types
-import uuid
 from pathlib import Path
+
+from bench_support import dist_version, import_skybutler, scratch_postgres_database
+from query_layout import BANDS, EXPOSURE_TIME, INSTRUMENT, N_RUNS, N_TYPES, Layout
 
 # Headline keys (units in the name) and the issue's targets for skybutler.
 OPERATIONS = ("fill_s", "selective_ms", "find_first_s", "count_ms", "count_list_ms", "spatial_ms",
@@ -81,25 +82,12 @@ TARGETS = {"fill_s": 60.0, "selective_ms": 50.0, "find_first_s": 2.0, "spatial_m
 # Size-independent keys, used for ratios when the two implementations ran at different scales.
 PER_ITEM = ("fill_us_per_dataset", "find_first_us_per_result", "count_list_us_per_result")
 
-INSTRUMENT = "BenchCam"
-BANDS = ("u", "g", "r", "i", "z")
-N_DETECTORS = 50
-N_VISITS = 2000  # at scale 1
-N_TYPES = 10
-N_RUNS = 50
-SHADOW = 0.2  # fraction of each run's window that the next run also holds
-VISITS_PER_NIGHT = 100
-FIRST_DAY_OBS = 20240101
-EXPOSURE_TIME = 30.0
-N_FIELDS_DIVISOR = 10  # visits per sky field
 CHAIN = "bench/chain"
 CALIB = "bench/calib"
 TYPE_NAMES = tuple(f"bench_t{i}" for i in range(N_TYPES))
 DIMENSIONS = ("instrument", "visit", "detector")
 STORAGE_CLASS = "StructuredDataDict"
 N_CALIB_LOOKUPS = 200
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------------------
@@ -113,7 +101,7 @@ def load_impl(impl: str) -> types.SimpleNamespace:
     if impl == "lsst":
         from lsst.daf.butler import Butler, CollectionType, DatasetType, Timespan
 
-        version = _dist_version("lsst-daf-butler", "lsst.daf.butler")
+        version = dist_version("lsst-daf-butler", "lsst.daf.butler")
         from lsst.sphgeom import ConvexPolygon, LonLat, UnitVector3d
 
         def make_region(ras, decs):
@@ -121,13 +109,10 @@ def load_impl(impl: str) -> types.SimpleNamespace:
                 [UnitVector3d(LonLat.fromDegrees(ra, dec)) for ra, dec in zip(ras, decs)]
             )
     elif impl == "ours":
-        try:
-            importlib.import_module("butler")
-        except ImportError:
-            sys.path.insert(0, str(REPO_ROOT))
+        import_skybutler()
         from butler import Butler, CollectionType, DatasetType, Timespan
 
-        version = _dist_version("skybutler", "butler")
+        version = dist_version("skybutler", "butler")
         try:
             from butler.spatial import ConvexPolygon
         except ImportError as exc:  # a checkout without the spatial package
@@ -141,96 +126,6 @@ def load_impl(impl: str) -> types.SimpleNamespace:
     return types.SimpleNamespace(Butler=Butler, DatasetType=DatasetType, CollectionType=CollectionType,
                                  Timespan=Timespan, make_region=make_region, spatial_note=spatial_note,
                                  version=version)
-
-
-def _dist_version(dist: str, module: str) -> str:
-    try:
-        from importlib.metadata import version
-
-        return version(dist)
-    except Exception:  # noqa: BLE001 - any failure just means an unknown version
-        mod = sys.modules.get(module)
-        return str(getattr(mod, "__version__", "unknown"))
-
-
-# --------------------------------------------------------------------------------------
-# Layout of the data: which data IDs each run holds, and what every query must return.
-# --------------------------------------------------------------------------------------
-
-
-class Layout:
-    """Sizes and the expected answers, derived from ``scale``.
-
-    Data ID index ``i`` (0 <= i < visits * detectors) is visit ``i // detectors``, detector
-    ``i % detectors``.  Run ``r`` holds, for every dataset type, the indices
-    ``[r * stride, r * stride + window)``; the chain searches run 49 first, so a data ID
-    held by several runs is found in the newest.
-    """
-
-    def __init__(self, scale: float):
-        self.detectors = N_DETECTORS
-        self.visits = max(N_RUNS * 10 // N_DETECTORS + 1, round(N_VISITS * scale))
-        total_ids = self.visits * self.detectors
-        self.window = total_ids // N_RUNS  # datasets per (run, type)
-        self.stride = max(1, round(self.window * (1 - SHADOW)))
-        self.covered = self.stride * (N_RUNS - 1) + self.window  # distinct data IDs with datasets
-        self.per_type = self.window * N_RUNS
-        self.total = self.per_type * N_TYPES
-        self.covered_visits = self.covered // self.detectors  # whole visits fully covered
-        self.fields = max(1, self.visits // N_FIELDS_DIVISOR)
-
-    def run_name(self, r: int) -> str:
-        return f"bench/run{r:02d}"
-
-    def run_indices(self, r: int) -> range:
-        return range(r * self.stride, r * self.stride + self.window)
-
-    def newest_run_of(self, index: int) -> int:
-        r = min(N_RUNS - 1, index // self.stride)
-        while index >= r * self.stride + self.window:  # pragma: no cover - not with these sizes
-            r += 1
-        return r
-
-    def data_id(self, index: int) -> dict:
-        return {"instrument": INSTRUMENT, "visit": index // self.detectors, "detector": index % self.detectors}
-
-    # Visits: night, time and sky position.
-    def day_obs(self, visit: int) -> int:
-        return FIRST_DAY_OBS + visit // VISITS_PER_NIGHT
-
-    def visit_begin_mjd(self, visit: int) -> float:
-        # Nights of 100 one-minute visits starting at 02:00 TAI on consecutive days from 2024-01-01.
-        return 60310.0 + visit // VISITS_PER_NIGHT + (2 * 3600 + (visit % VISITS_PER_NIGHT) * 60) / 86400.0
-
-    def field_center(self, field: int) -> tuple[float, float]:
-        return 10.0 + 2.0 * (field % 20), -10.0 + 2.0 * (field // 20)
-
-    def visit_square(self, visit: int) -> tuple[list[float], list[float]]:
-        ra0, dec0 = self.field_center(visit % self.fields)
-        dither = 0.05 * (visit // self.fields % 10)
-        ra0, dec0 = ra0 + dither, dec0 + dither
-        h = 0.8
-        return [ra0 - h, ra0 + h, ra0 + h, ra0 - h], [dec0 - h, dec0 - h, dec0 + h, dec0 + h]
-
-    # Query parameters and expected answers.
-    def selective(self) -> tuple[str, int]:
-        k = min(20, self.covered_visits)
-        visits = sorted({round(j * (self.covered_visits - 1) / max(1, k - 1)) for j in range(k)})
-        n_det = min(5, self.detectors)
-        return (f"visit IN ({', '.join(map(str, visits))}) AND detector < {n_det}", len(visits) * n_det)
-
-    def count_where(self) -> tuple[str, int]:
-        half = self.detectors // 2
-        return f"detector < {half}", sum(1 for i in range(self.covered) if i % self.detectors < half)
-
-    def spatial(self) -> tuple[str, int]:
-        ra, dec = self.field_center(0)
-        n = sum(1 for i in range(self.covered) if (i // self.detectors) % self.fields == 0)
-        return f"visit.region OVERLAPS POINT({ra}, {dec})", n
-
-    def calib_split_visit(self) -> int:
-        """Visits from this one on are covered by the second bias validity range."""
-        return (self.visits // VISITS_PER_NIGHT // 2) * VISITS_PER_NIGHT or self.visits // 2
 
 
 # --------------------------------------------------------------------------------------
@@ -482,44 +377,6 @@ def _check_find_first(refs: list, expected: int, layout: Layout, what: str) -> N
 
 
 # --------------------------------------------------------------------------------------
-# Databases.
-# --------------------------------------------------------------------------------------
-
-
-def _admin_engine(url: str):
-    import sqlalchemy as sa
-
-    try:
-        importlib.import_module("psycopg")
-        driver_url = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    except ImportError:
-        driver_url = sa.engine.make_url(url).set(drivername="postgresql+psycopg2")
-    return sa.create_engine(driver_url, isolation_level="AUTOCOMMIT")
-
-
-@contextlib.contextmanager
-def postgres_database(server_url: str, impl: str):
-    """A fresh database (with btree_gist, which LSST requires) that is dropped afterwards."""
-    import sqlalchemy as sa
-
-    name = f"qbench_{impl}_{uuid.uuid4().hex[:8]}"
-    admin = _admin_engine(server_url)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(server_url).set(database=name)
-    try:
-        engine = _admin_engine(url.render_as_string(hide_password=False))
-        with engine.connect() as conn:
-            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
-        engine.dispose()
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-# --------------------------------------------------------------------------------------
 # Driver.
 # --------------------------------------------------------------------------------------
 
@@ -547,7 +404,7 @@ def run_one(args) -> int:
         with contextlib.ExitStack() as stack:
             config = None
             if args.db == "postgresql":
-                url = stack.enter_context(postgres_database(args.pg_url, args.impl))
+                url = stack.enter_context(scratch_postgres_database(args.pg_url, f"qbench_{args.impl}"))
                 config = {"registry": {"db": url}}
             timings = run_workload(api, str(workdir / "repo"), config, layout, log)
     finally:
